@@ -1,0 +1,294 @@
+/*
+ * One PostgreSQL connection per worker process, opened after fork, with
+ * every statement prepared at connect time.  A lost connection is
+ * re-established on a later request, with backoff; until then requests
+ * get DB_UNAVAILABLE (503) at once instead of waiting.
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../fcgi/log.h"
+#include "dbi.h"
+
+#define BACKOFF_MIN_MS	50
+#define BACKOFF_MAX_MS	1000
+
+struct db {
+	PGconn		*conn;
+	char		*conninfo;
+	int		 ready;		/* connected and prepared */
+	int		 down_logged;
+	int		 backoff_ms;
+	struct timespec	 next_try;
+	unsigned long	 reconnects;
+	const char	*reqid;
+};
+
+/* Returns a connection handle that does not connect yet; dies on ENOMEM. */
+struct db *
+db_new(const char *conninfo)
+{
+	struct db	*db;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL ||
+	    (db->conninfo = strdup(conninfo ? conninfo : "")) == NULL)
+		fatal("db_new");
+	return db;
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	free(db->conninfo);
+	free(db);
+}
+
+void
+db_set_reqid(struct db *db, const char *id)
+{
+	db->reqid = id;
+}
+
+unsigned long
+db_reconnects(const struct db *db)
+{
+	return db->reconnects;
+}
+
+/*
+ * Opens a connection for conninfo (a URL or key=value string, "" for the
+ * PG* environment) with a short connect timeout.  Returns the connection,
+ * or NULL with libpq's message in err (it names no password).
+ */
+PGconn *
+db_connect_raw(const char *conninfo, char *err, size_t errsz)
+{
+	const char	*keys[] = { "connect_timeout", "application_name",
+			    "dbname", NULL };
+	const char	*vals[] = { "2", "apconn", conninfo, NULL };
+	PGconn		*conn;
+
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (conn == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		snprintf(err, errsz, "%s", PQerrorMessage(conn));
+		err[strcspn(err, "\n")] = '\0';
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+static int
+db_setup(struct db *db)
+{
+	PGresult	*res;
+	int		 i;
+
+	res = PQexec(db->conn, "SELECT pg_catalog.set_config('search_path', "
+	    "'', false), pg_catalog.set_config('statement_timeout', '10s', "
+	    "false), pg_catalog.set_config('lock_timeout', '5s', false)");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		goto fail;
+	PQclear(res);
+	for (i = 0; i < STMT__MAX; i++) {
+		res = PQprepare(db->conn, stmts[i].name, stmts[i].sql,
+		    stmts[i].nparams, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			log_warnx("prepare %s: %s", stmts[i].name,
+			    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+			goto fail;
+		}
+		PQclear(res);
+	}
+	return 0;
+fail:
+	PQclear(res);
+	return -1;
+}
+
+static long
+ms_until(const struct timespec *t)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (t->tv_sec - now.tv_sec) * 1000 +
+	    (t->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+static void
+db_backoff(struct db *db)
+{
+	clock_gettime(CLOCK_MONOTONIC, &db->next_try);
+	db->backoff_ms = db->backoff_ms == 0 ? BACKOFF_MIN_MS :
+	    db->backoff_ms * 2;
+	if (db->backoff_ms > BACKOFF_MAX_MS)
+		db->backoff_ms = BACKOFF_MAX_MS;
+	db->next_try.tv_sec += db->backoff_ms / 1000;
+	db->next_try.tv_nsec += (long)(db->backoff_ms % 1000) * 1000000;
+	if (db->next_try.tv_nsec >= 1000000000) {
+		db->next_try.tv_sec++;
+		db->next_try.tv_nsec -= 1000000000;
+	}
+}
+
+/*
+ * Makes sure the connection is up and prepared.  Returns 0, or -1 while
+ * the database is unreachable (no attempt is made before the backoff
+ * delay has passed, so a down database costs a request nothing).
+ */
+int
+db_ensure(struct db *db)
+{
+	char	err[256];
+
+	if (db->ready && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	if (db->backoff_ms != 0 && ms_until(&db->next_try) > 0)
+		return -1;
+	if (db->conn != NULL) {
+		PQfinish(db->conn);
+		db->conn = NULL;
+	}
+	db->ready = 0;
+	if ((db->conn = db_connect_raw(db->conninfo, err, sizeof(err))) ==
+	    NULL || db_setup(db) == -1) {
+		if (!db->down_logged)
+			log_warnx("database unavailable: %s", db->conn ?
+			    "set-up failed" : err);
+		db->down_logged = 1;
+		if (db->conn != NULL) {
+			PQfinish(db->conn);
+			db->conn = NULL;
+		}
+		db_backoff(db);
+		return -1;
+	}
+	if (db->down_logged)
+		log_info("database connection restored");
+	if (db->backoff_ms != 0 || db->down_logged)
+		db->reconnects++;
+	db->down_logged = 0;
+	db->backoff_ms = 0;
+	db->ready = 1;
+	return 0;
+}
+
+static enum db_rc
+db_failed(struct db *db, const char *what, PGresult *res)
+{
+	const char	*state, *msg;
+
+	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		db->ready = 0;
+		log_warnx("%s %s: connection lost", db->reqid ? db->reqid :
+		    "-", what);
+		return DB_UNAVAILABLE;
+	}
+	if (state != NULL && strncmp(state, "23", 2) == 0)
+		return DB_CONFLICT;
+	log_warnx("%s %s: %s %s", db->reqid ? db->reqid : "-", what,
+	    state ? state : "-", msg ? msg : "-");
+	if (state != NULL && (strncmp(state, "57P", 3) == 0 ||
+	    strncmp(state, "08", 2) == 0 || strcmp(state, "25006") == 0 ||
+	    strncmp(state, "53", 2) == 0)) {
+		/* Shutdown, connection, read-only or resource trouble. */
+		return DB_UNAVAILABLE;
+	}
+	return DB_ERROR;
+}
+
+/*
+ * Runs prepared statement s with vals (stmts[s].nparams text values; a
+ * NULL is SQL NULL).  On DB_OK *out holds the result, which the caller
+ * PQclear()s; on any other code *out is NULL.  Constraint violations are
+ * DB_CONFLICT; a lost connection is DB_UNAVAILABLE.
+ */
+enum db_rc
+db_exec(struct db *db, PGresult **out, enum stmt s, const char *const *vals)
+{
+	PGresult	*res;
+	ExecStatusType	 st;
+	enum db_rc	 rc;
+
+	assert(s < STMT__MAX);
+	*out = NULL;
+	if (!db->ready && db_ensure(db) == -1)
+		return DB_UNAVAILABLE;
+	res = PQexecPrepared(db->conn, stmts[s].name, stmts[s].nparams, vals,
+	    NULL, NULL, 0);
+	st = PQresultStatus(res);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		*out = res;
+		return DB_OK;
+	}
+	rc = db_failed(db, stmts[s].name, res);
+	PQclear(res);
+	return rc;
+}
+
+static enum db_rc
+db_simple(struct db *db, const char *sql)
+{
+	PGresult	*res;
+	enum db_rc	 rc = DB_OK;
+
+	if (!db->ready && db_ensure(db) == -1)
+		return DB_UNAVAILABLE;
+	res = PQexec(db->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = db_failed(db, sql, res);
+	PQclear(res);
+	return rc;
+}
+
+enum db_rc
+db_begin(struct db *db)
+{
+	return db_simple(db, "BEGIN");
+}
+
+enum db_rc
+db_commit(struct db *db)
+{
+	return db_simple(db, "COMMIT");
+}
+
+/* Ends the open transaction, if any; safe on a lost connection. */
+void
+db_rollback(struct db *db)
+{
+	PGresult	*res;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return;
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		return;
+	res = PQexec(db->conn, "ROLLBACK");
+	PQclear(res);
+}
+
+/* Returns an arena copy of row/col of res, or NULL for SQL NULL or ENOMEM. */
+char *
+db_copy(struct arena *a, const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return arena_strndup(a, PQgetvalue(res, row, col),
+	    (size_t)PQgetlength(res, row, col));
+}

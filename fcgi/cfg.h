@@ -1,0 +1,29 @@
+/*
+ * Configuration: the environment of DESIGN.md section 3, optionally
+ * mirrored by a "KEY = value" file; the environment wins.
+ */
+#ifndef APCONN_CFG_H
+#define APCONN_CFG_H
+
+#include <stddef.h>
+
+struct config {
+	char	*database_url;		/* libpq conninfo or URL, "" = PG* */
+	char	*keys;			/* APCONN_KEYS key ring */
+	char	*public_url;		/* APCONN_PUBLIC_URL */
+	char	*app_url;		/* APCONN_APP_URL */
+	char	*pieces_url;		/* upstream pieces API base */
+	char	*pieces_api_key;
+	char	*ap_encryption_key;
+	char	*integration_encryption_key;
+	char	*outbound_allow;	/* APCONN_OUTBOUND_ALLOW */
+	int	 session_days;		/* APCONN_SESSION_DAYS */
+	int	 access_log;		/* APCONN_ACCESS_LOG */
+};
+
+int	 cfg_load(struct config *, const char *, char *, size_t);
+void	 cfg_free(struct config *);
+int	 cfg_is_secret(const char *);
+void	 cfg_dump(const struct config *, void (*)(const char *, const char *));
+
+#endif

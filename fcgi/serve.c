@@ -1,0 +1,178 @@
+/*
+ * The FastCGI glue: the accept loop, reading the body, writing the answer
+ * and the access log line.  The only file besides main.c that calls FCGX_*.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+
+#include "cfg.h"
+#include "http.h"
+#include "log.h"
+#include "serve.h"
+
+volatile sig_atomic_t	serve_quit;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	serve_quit = 1;
+	FCGX_ShutdownPending();
+}
+
+/*
+ * SIGTERM and SIGINT end the worker after the request in progress; they
+ * interrupt accept() (no SA_RESTART), so an idle worker leaves at once.
+ */
+void
+serve_signals(void)
+{
+	struct sigaction	sa;
+	sigset_t		set;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+static int
+read_body(FCGX_Request *f, struct req *r)
+{
+	size_t	got = 0;
+	int	n;
+
+	if (r->clen == 0)
+		return 0;
+	if ((r->body = arena_alloc(r->arena, r->clen + 1)) == NULL)
+		return 413;
+	while (got < r->clen) {
+		n = FCGX_GetStr(r->body + got, (int)(r->clen - got), f->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != r->clen)
+		return 400;
+	r->body[got] = '\0';
+	r->bodysz = got;
+	return 0;
+}
+
+static void
+write_resp(FCGX_Request *f, const struct req *r, struct resp *resp)
+{
+	char		 head[4096];
+	const char	*body;
+	size_t		 len;
+	int		 n;
+
+	body = resp_body_text(resp, &len);
+	if ((n = resp_render_head(r, resp, len, head, sizeof(head))) < 0) {
+		resp->nhdr = 0;
+		resp->status = 500;
+		body = "{\"error\":\"Internal error\",\"code\":\"internal\"}";
+		len = strlen(body);
+		n = resp_render_head(r, resp, len, head, sizeof(head));
+	}
+	FCGX_PutStr(head, n, f->out);
+	if (len > 0 && r->method != M_HEAD && resp->status != 204 &&
+	    resp->status != 304)
+		FCGX_PutStr(body, (int)len, f->out);
+}
+
+static void
+access_log(const struct req *r, int status, const struct timespec *t0)
+{
+	struct timespec	t1;
+	char		path[256], method[16];
+	long		us;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (t1.tv_sec - t0->tv_sec) * 1000000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000;
+	log_clean(path, sizeof(path), r->path ? r->path : "-");
+	log_clean(method, sizeof(method), r->method_name ? r->method_name :
+	    "-");
+	log_info("%s %s %s %d %ld.%03ldms", r->id, method, path, status,
+	    us / 1000, us % 1000);
+}
+
+/*
+ * Serves requests on w->listen_fd until serve_quit is set.  Returns 0 on
+ * an orderly stop, -1 when accept fails for good.
+ */
+int
+serve(const struct worker *w)
+{
+	FCGX_Request	 f;
+	struct arena	 a;
+	struct req	 r;
+	struct resp	 resp;
+	struct timespec	 t0;
+	int		 status, rc = 0;
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, w->listen_fd,
+	    FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_warnx("FCGX_Init failed");
+		return -1;
+	}
+	arena_init(&a, ARENA_MAX);
+	while (!serve_quit) {
+		if (FCGX_Accept_r(&f) < 0) {
+			if (serve_quit || errno == EINTR)
+				continue;
+			log_warn("accept");
+			rc = -1;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		memset(&resp, 0, sizeof(resp));
+		status = req_init(&r, &a, f.envp);
+		r.db = w->db;
+		r.cfg = w->cfg;
+		if (w->set_reqid != NULL)
+			w->set_reqid(w->db, r.id);
+		if (status == 0)
+			status = read_body(&f, &r);
+		if (status == 0)
+			status = w->dispatch(&r, &resp);
+		else if (status == 413)
+			status = resp_error(&resp, 413, "payload_too_large",
+			    "Request body too large");
+		else if (status == 400)
+			status = resp_error(&resp, 400, "bad_request",
+			    "Malformed request");
+		else
+			status = resp_error(&resp, 500, "internal",
+			    "Internal error");
+		resp.status = status;
+		write_resp(&f, &r, &resp);
+		FCGX_Finish_r(&f);
+		if (w->cfg == NULL || w->cfg->access_log)
+			access_log(&r, resp.status, &t0);
+		json_object_put(resp.body);
+		json_object_put(r.json);
+		if (w->set_reqid != NULL)
+			w->set_reqid(w->db, NULL);
+		arena_reset(&a);
+	}
+	FCGX_Free(&f, 1);
+	arena_free(&a);
+	return rc;
+}

@@ -1,0 +1,28 @@
+/* GET /api/health: liveness and database reachability. */
+#include "config.h"
+
+#include "handlers.h"
+
+int
+h_health_get(struct req *r, struct resp *resp)
+{
+	json_object	*o;
+	enum db_rc	 rc;
+
+	rc = db_ping(r->db);
+	if (rc != DB_OK) {
+		resp_error(resp, 503, "database_unavailable",
+		    "Database unavailable");
+		json_object_object_add(resp->body, "status",
+		    json_object_new_string("unavailable"));
+		json_object_object_add(resp->body, "database",
+		    json_object_new_string("unavailable"));
+		return 503;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	json_object_object_add(o, "database", json_object_new_string("ok"));
+	json_object_object_add(o, "version",
+	    json_object_new_string(PACKAGE_VERSION));
+	return resp_json(resp, 200, o);
+}

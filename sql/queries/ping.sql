@@ -1,0 +1,2 @@
+-- Database reachability for GET /api/health.
+SELECT 1

@@ -1,0 +1,288 @@
+# Shared set-up for the integration tests: sourced by every tNNNN-*.sh.
+#
+# Each test gets its own temporary directory, its own database (in the
+# cluster scripts/test started, APCONN_TEST_PGHOST, or in a private cluster
+# it starts itself), its own workers and, when it asks, its own nginx.
+# PostgreSQL refuses to run as root, so as root the test re-runs itself as
+# an unprivileged user (APCONN_TEST_USER, default postgres).
+#
+# Exit codes follow Automake: 0 pass, 1 fail, 77 skip.
+
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+export top_srcdir top_builddir
+
+if [ "$(id -u)" = 0 ]; then
+	u=${APCONN_TEST_USER:-postgres}
+	if ! id "$u" >/dev/null 2>&1; then
+		echo "SKIP: running as root and user $u does not exist"
+		exit 77
+	fi
+	exec runuser -u "$u" -- env top_srcdir="$top_srcdir" \
+	    top_builddir="$top_builddir" /bin/sh "$0" "$@"
+fi
+
+TEST_NAME=$(basename "$0" .sh)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/apconn-$TEST_NAME.XXXXXX")
+chmod 755 "$TMP"
+PIDS=""
+PG_PRIVATE=0
+FAILS=0
+CHECKS=0
+
+PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+ADMIN="$top_builddir/apconn-admin"
+FCGI="$top_builddir/apconn-fcgi"
+
+for tool in curl jq; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "SKIP: $tool not installed"
+		exit 77
+	fi
+done
+
+cleanup() {
+	rc=$?
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		n=0
+		while kill -0 "$p" 2>/dev/null && [ $n -lt 50 ]; do
+			sleep 0.1
+			n=$((n + 1))
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	if [ "$PG_PRIVATE" = 1 ]; then
+		"$PGBIN/pg_ctl" -D "$TMP/pg" -m immediate stop >/dev/null 2>&1
+	elif [ -n "${TEST_DB:-}" ]; then
+		dropdb --if-exists "$TEST_DB" >/dev/null 2>&1
+	fi
+	if [ $rc -ne 0 ] || [ "$FAILS" -ne 0 ]; then
+		for f in "$TMP"/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- $f (last 30 lines)"
+			tail -n 30 "$f"
+		done
+	fi
+	if [ -z "${APCONN_KEEP_TMP:-}" ]; then
+		rm -rf "$TMP"
+	else
+		echo "kept $TMP"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# ok DESCRIPTION / fail DESCRIPTION: record one check.
+ok() {
+	CHECKS=$((CHECKS + 1))
+	echo "ok $CHECKS - $*"
+}
+fail() {
+	CHECKS=$((CHECKS + 1))
+	FAILS=$((FAILS + 1))
+	echo "not ok $CHECKS - $*"
+}
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() {
+	d=$1
+	shift
+	if "$@"; then ok "$d"; else fail "$d"; fi
+}
+# done_testing: the script's last line.
+done_testing() {
+	echo "$CHECKS checks, $FAILS failed"
+	[ "$FAILS" -eq 0 ] && [ "$CHECKS" -gt 0 ]
+	exit $?
+}
+
+# pg_private: start a cluster of this test's own (for tests that stop it).
+pg_private() {
+	if [ ! -x "$PGBIN/initdb" ]; then
+		echo "SKIP: no PostgreSQL server binaries"
+		exit 77
+	fi
+	"$PGBIN/initdb" -D "$TMP/pg" -A trust -U apconn -E UTF8 --no-sync \
+	    >"$TMP/initdb.log" 2>&1 || { cat "$TMP/initdb.log"; exit 1; }
+	PG_PRIVATE=1
+	pg_up
+	PGHOST=$TMP PGUSER=apconn PGDATABASE=postgres
+	export PGHOST PGUSER PGDATABASE
+	TEST_DB=apconn
+	createdb "$TEST_DB" || exit 1
+	DATABASE_URL="host=$TMP user=apconn dbname=$TEST_DB"
+	export DATABASE_URL
+}
+
+# pg_up / pg_down: start or stop the private cluster.
+pg_up() {
+	"$PGBIN/pg_ctl" -D "$TMP/pg" -w -t 30 -l "$TMP/postgres.log" \
+	    -o "-k $TMP -c listen_addresses='' -c fsync=off -c full_page_writes=off" \
+	    start >/dev/null || exit 1
+}
+pg_down() {
+	"$PGBIN/pg_ctl" -D "$TMP/pg" -w -m fast stop >/dev/null
+}
+
+# pg_db: a fresh database for this test, in the shared cluster when
+# scripts/test started one, else in a private cluster.
+pg_db() {
+	if [ -n "${APCONN_TEST_PGHOST:-}" ]; then
+		PGHOST=$APCONN_TEST_PGHOST PGUSER=apconn PGDATABASE=postgres
+		export PGHOST PGUSER PGDATABASE
+		TEST_DB=$(echo "t_${TEST_NAME}_$$" | tr -c 'a-z0-9_\n' '_')
+		createdb "$TEST_DB" || exit 1
+		DATABASE_URL="host=$PGHOST user=apconn dbname=$TEST_DB"
+		export DATABASE_URL
+	else
+		pg_private
+	fi
+}
+
+# migrate: apply the migrations to the test database.
+migrate() {
+	"$ADMIN" migrate >"$TMP/migrate.log" 2>&1 || {
+		cat "$TMP/migrate.log"
+		exit 1
+	}
+}
+
+# psql_q SQL: run one query in the test database, unaligned output.
+psql_q() {
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "$1"
+}
+
+# wait_for_socket PATH: wait up to 10 s for a unix socket to appear.
+wait_for_socket() {
+	n=0
+	while [ ! -S "$1" ] && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	[ -S "$1" ]
+}
+
+# app_start [WORKERS] [extra apconn-fcgi options]: the prefork master on
+# $TMP/app.sock (and $TMP/outbound.sock), its pid in APP_PID.
+app_start() {
+	w=${1:-2}
+	[ $# -gt 0 ] && shift
+	rm -f "$TMP/app.sock"
+	"$FCGI" --listen "unix:$TMP/app.sock" --workers "$w" \
+	    --outbound-listen "unix:$TMP/outbound.sock" --outbound-workers 1 \
+	    "$@" >>"$TMP/app.log" 2>&1 &
+	APP_PID=$!
+	PIDS="$PIDS $APP_PID"
+	wait_for_socket "$TMP/app.sock" || { echo "apconn-fcgi did not start"; exit 1; }
+	sleep 0.2
+}
+
+# worker_pids: the master's current children.
+worker_pids() {
+	pgrep -P "$APP_PID" | sort
+}
+
+# nginx_start: nginx in front of the workers, on $TMP/http.sock and
+# 127.0.0.1:$HTTP_PORT.  NGINX_LIMIT_KEY may switch rate limiting off ("").
+nginx_start() {
+	mkdir -p "$TMP/www"
+	echo static >"$TMP/www/static.txt"
+	cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$TMP/"
+	cp "$top_srcdir/nginx/apconn-locations.conf" "$TMP/"
+	tries=0
+	while :; do
+		HTTP_PORT=$(( (($$ + tries * 7919) % 20000) + 30000 ))
+		sed -e "s|@TMP@|$TMP|g" -e "s|@PORT@|$HTTP_PORT|g" \
+		    -e "s|@LIMIT_KEY@|${NGINX_LIMIT_KEY-\$binary_remote_addr}|g" \
+		    -e "s|@API_RATE@|${NGINX_API_RATE:-1000r/s}|g" \
+		    -e "s|@AUTH_RATE@|${NGINX_AUTH_RATE:-5r/s}|g" \
+		    "$top_srcdir/nginx/test.conf.in" >"$TMP/nginx.conf"
+		rm -f "$TMP/http.sock"
+		/usr/sbin/nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" \
+		    >>"$TMP/nginx.log" 2>&1 &
+		NGINX_PID=$!
+		if wait_for_socket "$TMP/http.sock" && kill -0 "$NGINX_PID" 2>/dev/null; then
+			break
+		fi
+		tries=$((tries + 1))
+		[ $tries -lt 5 ] || { echo "nginx did not start"; cat "$TMP/nginx-error.log"; exit 1; }
+	done
+	PIDS="$PIDS $NGINX_PID"
+}
+
+# http METHOD PATH [BODY] [curl options...]: through nginx.  Sets STATUS,
+# writes the body to $TMP/body and the headers to $TMP/headers.
+http() {
+	m=$1 p=$2
+	shift 2
+	b=""
+	if [ $# -gt 0 ]; then b=$1; shift; fi
+	if [ -n "$b" ]; then
+		STATUS=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
+		    --unix-socket "$TMP/http.sock" -X "$m" \
+		    -H 'Content-Type: application/json' --data-binary "$b" "$@" \
+		    "http://localhost$p")
+	elif [ "$m" = HEAD ]; then
+		STATUS=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
+		    --unix-socket "$TMP/http.sock" --head "$@" "http://localhost$p")
+	else
+		STATUS=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
+		    --unix-socket "$TMP/http.sock" -X "$m" "$@" "http://localhost$p")
+	fi
+}
+
+# fcgi METHOD PATH [BODY]: straight to the workers, no nginx (cgi-fcgi).
+# Extra CGI parameters may be exported before the call.
+fcgi() {
+	body=${3-}
+	REQUEST_METHOD=$1 DOCUMENT_URI=$2 REQUEST_URI=$2 QUERY_STRING=${QS:-} \
+	CONTENT_TYPE=${CT:-application/json} CONTENT_LENGTH=${#body} \
+	    cgi-fcgi -bind -connect "$TMP/app.sock" <<EOF2 >"$TMP/fcgi.out"
+$body
+EOF2
+	STATUS=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$TMP/fcgi.out" | head -n 1)
+	sed '1,/^\r*$/d' "$TMP/fcgi.out" >"$TMP/body"
+}
+
+# expect_status WANT DESCRIPTION
+expect_status() {
+	if [ "$STATUS" = "$1" ]; then
+		ok "$2 ($1)"
+	else
+		fail "$2: status $STATUS, want $1: $(head -c 300 "$TMP/body")"
+	fi
+}
+
+# expect_json JQ-EXPR WANT DESCRIPTION: the body's value (raw) equals WANT.
+expect_json() {
+	got=$(jq -r "$1" <"$TMP/body" 2>/dev/null)
+	if [ "$got" = "$2" ]; then
+		ok "$3"
+	else
+		fail "$3: $1 is '$got', want '$2'"
+	fi
+}
+
+# expect_error STATUS CODE DESCRIPTION: an error body of DESIGN.md section 6.
+expect_error() {
+	expect_status "$1" "$3"
+	got=$(jq -r 'if (.error|type) == "string" then .code else "no error string" end' \
+	    <"$TMP/body" 2>/dev/null)
+	if [ "$got" = "$2" ]; then
+		ok "$3: code $2"
+	else
+		fail "$3: code '$got', want '$2': $(head -c 300 "$TMP/body")"
+	fi
+}
+
+# header NAME: the value of a response header (last one), without CR.
+header() {
+	grep -i "^$1:" "$TMP/headers" | tail -n 1 | sed 's/^[^:]*: *//' | tr -d '\r'
+}

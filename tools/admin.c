@@ -1,0 +1,106 @@
+/*
+ * apconn-admin: administration from the command line.  Each subcommand
+ * is a row of the table below; exit 64 on a usage error, 1 on failure.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fcgi/cfg.h"
+#include "../fcgi/log.h"
+#include "../db/db.h"
+#include "admin.h"
+
+#define EX_USAGE	64
+
+struct config	 admin_cfg;
+
+static const struct cmd {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*usage;
+} cmds[] = {
+	{ "migrate",	cmd_migrate,	"migrate [--dry-run]" },
+	{ NULL, NULL, NULL }
+};
+
+void
+admin_usage(int code, const char *fmt, ...)
+{
+	const struct cmd	*c;
+	va_list			 ap;
+
+	if (fmt != NULL) {
+		fprintf(stderr, "apconn-admin: ");
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "\n");
+	}
+	fprintf(code == 0 ? stdout : stderr,
+	    "usage: apconn-admin [-c file] command [options]\ncommands:\n");
+	for (c = cmds; c->name != NULL; c++)
+		fprintf(code == 0 ? stdout : stderr, "  %s\n", c->usage);
+	exit(code);
+}
+
+static void
+say(const char *line)
+{
+	printf("%s\n", line);
+}
+
+int
+cmd_migrate(int argc, char **argv)
+{
+	int	dry = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dry-run") == 0)
+			dry = 1;
+		else
+			admin_usage(EX_USAGE, "migrate: %s: unknown option",
+			    argv[i]);
+	}
+	return db_migrate(admin_cfg.database_url, dry, say) == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct cmd	*c;
+	const char		*path = getenv("APCONN_CONFIG");
+	char			 err[512];
+	int			 i = 1;
+
+	log_init("apconn-admin");
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			admin_usage(0, NULL);
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("apconn-admin %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			path = argv[i + 1];
+			i += 2;
+			continue;
+		}
+		admin_usage(EX_USAGE, "%s: unknown option", argv[i]);
+	}
+	if (i == argc)
+		admin_usage(EX_USAGE, "a command is required");
+	if (cfg_load(&admin_cfg, path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "apconn-admin: %s\n", err);
+		return 1;
+	}
+	for (c = cmds; c->name != NULL; c++)
+		if (strcmp(c->name, argv[i]) == 0)
+			return c->fn(argc - i, argv + i);
+	admin_usage(EX_USAGE, "%s: unknown command", argv[i]);
+}

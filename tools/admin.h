@@ -1,0 +1,13 @@
+/* apconn-admin subcommands: each gets argv from its own name on. */
+#ifndef APCONN_ADMIN_H
+#define APCONN_ADMIN_H
+
+#include "../fcgi/cfg.h"
+
+extern struct config admin_cfg;
+
+void	admin_usage(int, const char *, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+int	cmd_migrate(int, char **);
+
+#endif
