@@ -35,4 +35,59 @@ enum db_rc	 db_ping(struct db *);
 /* db/migrate.c */
 int		 db_migrate(const char *, int, void (*)(const char *));
 
+
+/* db/identity.c: users, sessions, API keys. */
+struct cred {
+	char		*hashhex;	/* stored SHA-256 of the secret */
+	char		*user_id;
+	char		*name;		/* may be NULL */
+	char		*email;		/* may be NULL */
+	char		*scopes;	/* API keys: comma separated */
+	int		 anonymous;
+	int		 expired;
+	int		 revoked;
+	int		 stale;		/* last use older than a minute */
+};
+
+struct user_new {
+	char		*id;
+	char		*created_at;	/* ISO 8601 */
+};
+
+enum db_rc	 db_user_create(struct db *, struct arena *, const char *,
+		    const char *, int, struct user_new *);
+enum db_rc	 db_user_resolve(struct db *, struct arena *, const char *,
+		    char **);
+enum db_rc	 db_user_list(struct db *, void (*)(const char *const *,
+		    int));
+enum db_rc	 db_cred_get(struct db *, struct arena *, int, const char *,
+		    struct cred *);
+enum db_rc	 db_cred_touch(struct db *, int, const char *);
+enum db_rc	 db_session_create(struct db *, struct arena *, const char *,
+		    int, char **);
+enum db_rc	 db_session_revoke(struct db *, const char *);
+enum db_rc	 db_apikey_create(struct db *, struct arena *, const char *,
+		    const char *, const char *, int, char **);
+enum db_rc	 db_apikey_revoke(struct db *, const char *);
+enum db_rc	 db_apikey_list(struct db *, const char *,
+		    void (*)(const char *const *, int));
+
+/* db/link.c: moving an anonymous user's data to a real user. */
+struct link_rename {
+	char		*connection_id;
+	char		*external_id;
+	char		*renamed_to;
+};
+
+struct link_result {
+	char			*connections;	/* JSON array text */
+	char			*workflows;	/* JSON array text */
+	long			 references;
+	struct link_rename	*renamed;
+	size_t			 nrenamed;
+};
+
+enum db_rc	 db_link_users(struct db *, struct arena *, const char *,
+		    const char *, struct link_result *);
+
 #endif

@@ -83,9 +83,29 @@ usage(int code, const char *fmt, ...)
 	    "[--workers N]\n"
 	    "                   [--outbound-listen ADDR] [--outbound-workers N]"
 	    " [--socket-mode MODE]\n"
+	    "       apconn-fcgi --routes | --version | --help\n"
 	    "Without --listen, standard input must be a listening FastCGI "
 	    "socket (spawn-fcgi).\n");
 	exit(code);
+}
+
+/* --routes: one line per route, "METHODS PATTERN FLAGS SCOPE-MASK". */
+static void
+print_routes(void)
+{
+	const struct route	*rt;
+	char			 m[64];
+
+	for (rt = routes; rt->pattern != NULL; rt++) {
+		method_names(rt->methods, m, sizeof(m));
+		printf("%s\t%s\t%s%s%s%s%s-\t%u\n", m, rt->pattern,
+		    rt->flags & ROUTE_AUTH ? "auth," : "",
+		    rt->flags & ROUTE_OPTAUTH ? "optauth," : "",
+		    rt->flags & ROUTE_JSON ? "json," : "",
+		    rt->flags & ROUTE_NODB ? "nodb," : "",
+		    rt->flags & ROUTE_OUTBOUND ? "outbound," : "",
+		    rt->scopes);
+	}
 }
 
 static int
@@ -425,6 +445,7 @@ main(int argc, char *argv[])
 		{ "outbound-listen",	required_argument, NULL, 'L' },
 		{ "outbound-workers",	required_argument, NULL, 'W' },
 		{ "socket-mode",	required_argument, NULL, 'm' },
+		{ "routes",		no_argument,	   NULL, 'R' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ "version",		no_argument,	   NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -463,6 +484,9 @@ main(int argc, char *argv[])
 				    "octal mode such as 0660");
 			socket_mode = (mode_t)mode;
 			break;
+		case 'R':
+			print_routes();
+			return 0;
 		case 'h':
 			usage(0, NULL);
 		case 'V':

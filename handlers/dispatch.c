@@ -27,6 +27,16 @@ resp_db_error(struct resp *resp, enum db_rc rc)
 	}
 }
 
+/* Answers 200 {"success":true}. */
+int
+resp_success(struct resp *resp)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "success", json_object_new_boolean(1));
+	return resp_json(resp, 200, o);
+}
+
 static int
 is_json_ctype(const char *ct)
 {
@@ -61,6 +71,8 @@ dispatch(struct req *r, struct resp *resp)
 	r->route = rt;
 	if (!(rt->flags & ROUTE_NODB) && db_ensure(r->db) == -1)
 		return resp_db_error(resp, DB_UNAVAILABLE);
+	if ((status = authorize(r, resp)) != 0)
+		return status;
 	if (rt->flags & ROUTE_JSON) {
 		if (!is_json_ctype(r->ctype))
 			return resp_error(resp, 415, "unsupported_media_type",

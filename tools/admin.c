@@ -26,6 +26,14 @@ static const struct cmd {
 	const char	*usage;
 } cmds[] = {
 	{ "migrate",	cmd_migrate,	"migrate [--dry-run]" },
+	{ "user",	cmd_user,
+	    "user create --email ADDRESS [--name NAME] [--if-missing]\n"
+	    "  user list" },
+	{ "token",	cmd_token,
+	    "token create --user ID|EMAIL --scopes LIST [--name NAME] "
+	    "[--expires-days N]\n"
+	    "  token revoke KEY-ID|TOKEN\n"
+	    "  token list [--user ID|EMAIL]" },
 	{ NULL, NULL, NULL }
 };
 

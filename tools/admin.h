@@ -9,5 +9,7 @@ extern struct config admin_cfg;
 void	admin_usage(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 int	cmd_migrate(int, char **);
+int	cmd_user(int, char **);
+int	cmd_token(int, char **);
 
 #endif

@@ -202,7 +202,7 @@ nginx_start() {
 		sed -e "s|@TMP@|$TMP|g" -e "s|@PORT@|$HTTP_PORT|g" \
 		    -e "s|@LIMIT_KEY@|${NGINX_LIMIT_KEY-\$binary_remote_addr}|g" \
 		    -e "s|@API_RATE@|${NGINX_API_RATE:-1000r/s}|g" \
-		    -e "s|@AUTH_RATE@|${NGINX_AUTH_RATE:-5r/s}|g" \
+		    -e "s|@AUTH_RATE@|${NGINX_AUTH_RATE:-200r/s}|g" \
 		    "$top_srcdir/nginx/test.conf.in" >"$TMP/nginx.conf"
 		rm -f "$TMP/http.sock"
 		/usr/sbin/nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" \
@@ -285,4 +285,28 @@ expect_error() {
 # header NAME: the value of a response header (last one), without CR.
 header() {
 	grep -i "^$1:" "$TMP/headers" | tail -n 1 | sed 's/^[^:]*: *//' | tr -d '\r'
+}
+
+# admin ARGS...: apconn-admin against the test database.
+admin() {
+	"$ADMIN" "$@"
+}
+
+# new_user EMAIL: creates a real user, prints its id.
+new_user() {
+	"$ADMIN" user create --email "$1" --name "${1%@*}"
+}
+
+# new_key USER SCOPES: creates an API key, prints the token.
+new_key() {
+	"$ADMIN" token create --user "$1" --scopes "$2"
+}
+
+# as TOKEN METHOD PATH [BODY] [curl options]: http with a Bearer token.
+as() {
+	t=$1 m=$2 p=$3
+	shift 3
+	b=""
+	if [ $# -gt 0 ]; then b=$1; shift; fi
+	http "$m" "$p" "$b" -H "Authorization: Bearer $t" "$@"
 }

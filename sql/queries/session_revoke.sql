@@ -1,0 +1,3 @@
+-- $1 session id
+UPDATE apconn.sessions SET revoked_at = now()
+WHERE id = $1 AND revoked_at IS NULL
