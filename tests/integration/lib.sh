@@ -224,10 +224,12 @@ http() {
 	shift 2
 	b=""
 	if [ $# -gt 0 ]; then b=$1; shift; fi
+	ctype="Content-Type: application/json"
+	case "$*" in *Content-Type:*) ctype="X-No-Default: 1" ;; esac
 	if [ -n "$b" ]; then
 		STATUS=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
 		    --unix-socket "$TMP/http.sock" -X "$m" \
-		    -H 'Content-Type: application/json' --data-binary "$b" "$@" \
+		    -H "$ctype" --data-binary "$b" "$@" \
 		    "http://localhost$p")
 	elif [ "$m" = HEAD ]; then
 		STATUS=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \

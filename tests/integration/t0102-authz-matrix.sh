@@ -1,0 +1,57 @@
+#!/bin/sh
+# Every route in the routing table (apconn-fcgi --routes) that needs a
+# credential refuses a missing, malformed, unknown, revoked or expired one
+# with 401, and a key without the route's scopes with 403, and never
+# changes the database while refusing.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+pg_db
+migrate
+app_start 2
+nginx_start
+
+u=$(new_user dave@example.com)
+revoked=$(new_key "$u" connections:read,connections:write,credentials:read,workflows:read,workflows:write,executor)
+admin token revoke "$revoked" >/dev/null
+expired=$(new_key "$u" connections:read,connections:write,credentials:read,workflows:read,workflows:write,executor)
+psql_q "UPDATE apconn.api_keys SET expires_at = now() - interval '1 minute' WHERE id = '$(echo "$expired" | cut -c5-25)'" >/dev/null
+noscope=$(new_key "$u" admin)
+http POST /api/auth/anonymous
+session=$(jq -r .token "$TMP/body")
+psql_q "UPDATE apconn.sessions SET expires_at = now() - interval '1 minute'" >/dev/null
+unknown="apk_000000000000000000000_$(echo "$revoked" | cut -c27-)"
+dump() {
+	pg_dump --data-only -d "$DATABASE_URL" --exclude-table=apconn.api_keys \
+	    --exclude-table=apconn.sessions | grep -v '^.\(un\)*restrict' >"$1"
+}
+dump "$TMP/before.sql"
+
+"$FCGI" --routes >"$TMP/routes"
+n=0
+while IFS='	' read -r methods pattern flags scopes; do
+	case $flags in *auth,*) ;; *) continue ;; esac
+	case $flags in *optauth,*) continue ;; esac
+	path=$(echo "$pattern" | sed -e 's|:[a-zA-Z]*|aaaaaaaaaaaaaaaaaaaaa|g' -e 's|\*[a-zA-Z]*|x|g')
+	m=$(echo "$methods" | cut -d, -f1)
+	n=$((n + 1))
+	body='{}'
+	http "$m" "$path" "$body"
+	expect_error 401 unauthorized "$m $pattern without a credential"
+	for cred in "Basic Zm9vOmJhcg==" "Bearer" "Bearer $unknown" "Bearer $revoked" \
+	    "Bearer $expired" "Bearer $session"; do
+		http "$m" "$path" "$body" -H "Authorization: $cred"
+		expect_status 401 "$m $pattern with '$(echo "$cred" | cut -c1-12)...'"
+	done
+	http "$m" "$path" "$body" -H "Cookie: apconn_session=$session"
+	expect_status 401 "$m $pattern with an expired session cookie"
+	if [ "$scopes" != 0 ]; then
+		http "$m" "$path" "$body" -H "Authorization: Bearer $noscope"
+		expect_error 403 insufficient_scope "$m $pattern with a key lacking its scopes"
+	fi
+done <"$TMP/routes"
+check "the matrix covered the authenticated routes" test "$n" -ge 3
+dump "$TMP/after.sql"
+check "no refused request changed the database" cmp -s "$TMP/before.sql" "$TMP/after.sql"
+diff "$TMP/before.sql" "$TMP/after.sql" | head -n 20
+
+done_testing
