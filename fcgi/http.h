@@ -137,6 +137,10 @@ int		 url_decode(char *, int);
 unsigned int	 method_parse(const char *);
 const char	*method_names(unsigned int, char *, size_t);
 
+/* jsonv.c */
+int		 json_validate(const char *, size_t, int, size_t,
+		    const char **);
+
 /* response.c */
 int		 resp_error(struct resp *, int, const char *, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));

@@ -118,8 +118,6 @@ req_parse_query(struct arena *a, const char *qs, struct kv *out, size_t max,
 		if (klen == 0)
 			continue;
 		eq = memchr(p, '=', klen);
-		if (*n == max)
-			return -1;
 		if (eq != NULL) {
 			k = arena_strndup(a, p, (size_t)(eq - p));
 			v = arena_strndup(a, eq + 1, klen - (size_t)(eq - p) - 1);
@@ -133,6 +131,8 @@ req_parse_query(struct arena *a, const char *qs, struct kv *out, size_t max,
 			return -1;
 		if (*k == '\0')
 			continue;
+		if (*n == max)
+			return -1;
 		out[*n].key = k;
 		out[*n].val = v;
 		(*n)++;
@@ -189,39 +189,10 @@ req_cookie(const struct req *r, const char *name)
 	return NULL;
 }
 
-static int
-json_nodes(json_object *o, size_t *budget)
-{
-	size_t	i, n;
-
-	if (*budget == 0)
-		return -1;
-	(*budget)--;
-	switch (json_object_get_type(o)) {
-	case json_type_object: {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			if (json_nodes(v, budget) == -1)
-				return -1;
-		}
-		break;
-	}
-	case json_type_array:
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++)
-			if (json_nodes(json_object_array_get_idx(o, i),
-			    budget) == -1)
-				return -1;
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
 /*
- * Parses the body as one JSON value: strict syntax, valid UTF-8, nesting
- * at most JSON_DEPTH_MAX, at most JSON_NODES_MAX values.  Returns 0 and
+ * Parses the body as one JSON value: strict RFC 8259 syntax, valid UTF-8,
+ * nesting at most JSON_DEPTH_MAX, at most JSON_NODES_MAX values (checked
+ * by json_validate() before json-c sees it).  Returns 0 and
  * sets r->json (owned by the dispatcher), or 400 with *why set to a
  * message that echoes nothing of the input.
  */
@@ -231,7 +202,6 @@ req_parse_json(struct req *r, const char **why)
 	struct json_tokener	*tok;
 	json_object		*o;
 	enum json_tokener_error	 err;
-	size_t			 budget = JSON_NODES_MAX;
 
 	*why = "request body must be JSON";
 	if (r->body == NULL || r->bodysz == 0) {
@@ -239,30 +209,21 @@ req_parse_json(struct req *r, const char **why)
 		return 400;
 	}
 	if (memchr(r->body, '\0', r->bodysz) != NULL ||
-	    r->bodysz > (size_t)INT32_MAX)
+	    r->bodysz >= (size_t)INT32_MAX)
 		return 400;
-	if ((tok = json_tokener_new_ex(JSON_DEPTH_MAX)) == NULL)
+	if (json_validate(r->body, r->bodysz, JSON_DEPTH_MAX, JSON_NODES_MAX,
+	    why) == -1)
+		return 400;
+	if ((tok = json_tokener_new_ex(JSON_DEPTH_MAX + 1)) == NULL)
 		return 500;
 	json_tokener_set_flags(tok,
 	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, r->body, (int)r->bodysz);
+	/* The terminating NUL ends a bare scalar such as "42". */
+	o = json_tokener_parse_ex(tok, r->body, (int)r->bodysz + 1);
 	err = json_tokener_get_error(tok);
-	if (err == json_tokener_success &&
-	    json_tokener_get_parse_end(tok) != r->bodysz) {
-		err = json_tokener_error_parse_unexpected;
-	}
-	if (err == json_tokener_error_depth)
-		*why = "request body is nested too deeply";
-	else if (err == json_tokener_continue)
-		*why = "request body is truncated JSON";
 	json_tokener_free(tok);
 	if (err != json_tokener_success || o == NULL) {
 		json_object_put(o);
-		return 400;
-	}
-	if (json_nodes(o, &budget) == -1) {
-		json_object_put(o);
-		*why = "request body has too many values";
 		return 400;
 	}
 	r->json = o;
@@ -365,9 +326,9 @@ req_init(struct req *r, struct arena *a, char *const *envp)
 		if (*clen < '0' || *clen > '9')
 			return 400;
 		ull = strtoull(clen, &end, 10);
-		if (*end != '\0' || errno == ERANGE)
-			return ull == 0 ? 400 : 413;
-		if (ull > BODY_MAX)
+		if (*end != '\0')
+			return 400;
+		if (errno == ERANGE || ull > BODY_MAX)
 			return 413;
 		r->clen = (size_t)ull;
 	}
