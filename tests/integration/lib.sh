@@ -58,6 +58,13 @@ cleanup() {
 		done
 		kill -9 "$p" 2>/dev/null
 	done
+	# A sanitizer report anywhere fails the test, even if every check passed.
+	if grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP"/*.log \
+	    >"$TMP/sanitizer.hits" 2>/dev/null; then
+		echo "not ok - sanitizer reports in: $(cat "$TMP/sanitizer.hits")"
+		grep -h -A 30 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP"/*.log | head -n 80
+		rc=1
+	fi
 	if [ "$PG_PRIVATE" = 1 ]; then
 		"$PGBIN/pg_ctl" -D "$TMP/pg" -m immediate stop >/dev/null 2>&1
 	elif [ -n "${TEST_DB:-}" ]; then
