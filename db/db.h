@@ -90,4 +90,90 @@ struct link_result {
 enum db_rc	 db_link_users(struct db *, struct arena *, const char *,
 		    const char *, struct link_result *);
 
+/* db/connections.c: app connections, always scoped to their owner. */
+struct sealed_ref {			/* a value as stored, field by field */
+	const char	*kid;
+	const char	*iv;
+	const char	*ct;
+	const char	*tag;
+};
+
+struct conn_write {
+	const char		*id;
+	const char		*owner;
+	const char		*external_id;
+	const char		*display_name;
+	const char		*piece_name;
+	const char		*piece_version;
+	const char		*type;
+	const char		*status;
+	struct sealed_ref	 value;
+	const char		*metadata;	/* JSON text or NULL */
+};
+
+struct conn_row {
+	char		*json;		/* the connection, without value */
+	char		*kid, *iv, *ct, *tag;
+	char		*type;
+	char		*piece_name;
+	char		*piece_version;
+	char		*workflows;	/* JSON array of workflow ids */
+	char		*display_name;
+	char		*status;
+};
+
+struct conn_query {
+	const char	*owner;
+	const char	*piece_name;	/* NULL for any */
+	const char	*display_name;	/* substring, NULL for any */
+	const char	*statuses;	/* text array literal, or NULL */
+	const char	*scope;
+	const char	*cursor_time;	/* NULL for the first page */
+	const char	*cursor_id;
+	const char	*direction;	/* "n" or "p" */
+	const char	*limit;
+};
+
+struct conn_page {
+	char		*data;		/* JSON array */
+	char		*newest;	/* "<micros>.<id>" or NULL */
+	char		*oldest;
+	int		 more;
+};
+
+struct probe {
+	char		*method;
+	char		*url;
+	char		*headers;	/* JSON object text */
+	int		 expected_status;
+};
+
+enum db_rc	 db_conn_find(struct db *, struct arena *, const char *,
+		    const char *, char **, char **);
+enum db_rc	 db_conn_insert(struct db *, struct arena *,
+		    const struct conn_write *, char **);
+enum db_rc	 db_conn_update(struct db *, struct arena *,
+		    const struct conn_write *, char **);
+enum db_rc	 db_conn_get(struct db *, struct arena *, const char *,
+		    const char *, struct conn_row *);
+enum db_rc	 db_conn_rename(struct db *, struct arena *, const char *,
+		    const char *, const char *, const char *, char **);
+enum db_rc	 db_conn_set_value(struct db *, struct arena *, const char *,
+		    const char *, const char *, const struct sealed_ref *,
+		    const char *, char **);
+enum db_rc	 db_conn_set_status(struct db *, struct arena *, const char *,
+		    const char *, const char *, const char *, char **);
+enum db_rc	 db_conn_refs(struct db *, struct arena *, const char *,
+		    const char *, char **);
+enum db_rc	 db_conn_delete(struct db *, struct arena *, const char *,
+		    const char *, char **);
+enum db_rc	 db_conn_list(struct db *, struct arena *,
+		    const struct conn_query *, struct conn_page *);
+enum db_rc	 db_piece_auth(struct db *, struct arena *, const char *,
+		    const char *, char **, char **);
+enum db_rc	 db_probe_get(struct db *, struct arena *, const char *,
+		    const char *, struct probe *);
+enum db_rc	 db_integ_list(struct db *, struct arena *, const char *,
+		    const char *, char **);
+
 #endif

@@ -43,6 +43,32 @@ hex_encode(const unsigned char *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
+/* Padded standard base64 of in into out (outsz bytes); the length or -1. */
+int
+b64std_encode(const unsigned char *in, size_t len, char *out, size_t outsz)
+{
+	static const char	b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t			i, o = 0;
+	unsigned long		v;
+
+	if (outsz < (len + 2) / 3 * 4 + 1)
+		return -1;
+	for (i = 0; i < len; i += 3) {
+		v = (unsigned long)in[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned long)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		out[o++] = b64[(v >> 18) & 63];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? b64[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
 /* Unpadded base64url of in into out (outsz bytes); returns the length or -1. */
 int
 b64url_encode(const unsigned char *in, size_t len, char *out, size_t outsz)

@@ -25,5 +25,6 @@ int	token_parse(const char *, enum token_kind *, char [ID_LEN + 1],
 int	token_hash_equal(const unsigned char [HASH_LEN], const char *);
 void	hex_encode(const unsigned char *, size_t, char *);
 int	b64url_encode(const unsigned char *, size_t, char *, size_t);
+int	b64std_encode(const unsigned char *, size_t, char *, size_t);
 
 #endif

@@ -63,6 +63,7 @@ struct kv {
 
 struct db;
 struct config;
+struct keyring;
 struct route;
 
 /* Who made the request, once authenticated (all strings in the arena). */
@@ -81,6 +82,7 @@ struct req {
 	struct arena		*arena;
 	struct db		*db;		/* this worker's connection */
 	const struct config	*cfg;
+	struct keyring		*keys;		/* connection values */
 	unsigned int		 method;	/* enum method; 0 if unknown */
 	const char		*method_name;
 	const char		*path;		/* DOCUMENT_URI */
@@ -133,6 +135,7 @@ size_t		 req_query_all(const struct req *, const char *,
 		    const char **, size_t);
 const char	*req_cookie(const struct req *, const char *);
 int		 req_parse_json(struct req *, const char **);
+void		 json_wipe(json_object *);
 int		 url_decode(char *, int);
 unsigned int	 method_parse(const char *);
 const char	*method_names(unsigned int, char *, size_t);

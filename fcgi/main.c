@@ -32,9 +32,11 @@
 #include <fcgiapp.h>
 
 #include "cfg.h"
+#include "egress.h"
 #include "log.h"
 #include "serve.h"
 #include "../db/db.h"
+#include "../db/seal.h"
 #include "../handlers/handlers.h"
 
 #define EX_USAGE	64
@@ -62,6 +64,7 @@ static struct group	 groups[2] = {
 };
 static struct slot	 slots[2 * MAXWORKERS * 2];
 static struct config	 cfg;
+static struct keyring	 keys;
 static const char	*cfg_path;
 static unsigned int	 generation;
 static mode_t		 socket_mode = 0660;
@@ -201,18 +204,24 @@ worker_main(int listen_fd)
 {
 	struct worker	w;
 	struct db	*db;
+	char		err[256];
 	int		rc;
 
 	serve_signals();
+	if (egress_init(cfg.outbound_allow, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	db = db_new(cfg.database_url);
 	(void)db_ensure(db);		/* prepare early; failures retry later */
 	w.listen_fd = listen_fd;
 	w.cfg = &cfg;
 	w.db = db;
+	w.keys = &keys;
 	w.dispatch = dispatch;
 	w.set_reqid = db_set_reqid;
 	rc = serve(&w);
+	egress_cleanup();
 	db_free(db);
+	keyring_free(&keys);
 	cfg_free(&cfg);
 	exit(rc == 0 ? 0 : 1);
 }
@@ -356,7 +365,10 @@ reload(void)
 	size_t		i;
 	time_t		now = time(NULL);
 
-	if (cfg_load(&next, cfg_path, err, sizeof(err)) == -1) {
+	struct keyring	nextkeys;
+
+	if (cfg_load(&next, cfg_path, err, sizeof(err)) == -1 ||
+	    keyring_parse(&nextkeys, next.keys, err, sizeof(err)) == -1) {
 		log_warnx("reload: %s; keeping the running configuration",
 		    err);
 		cfg_free(&next);
@@ -364,6 +376,8 @@ reload(void)
 	}
 	cfg_free(&cfg);
 	cfg = next;
+	keyring_free(&keys);
+	keys = nextkeys;
 	generation++;
 	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
 		if (slots[i].pid != 0 && slots[i].retired == 0)
@@ -505,6 +519,10 @@ main(int argc, char *argv[])
 	if (cfg_path == NULL && getenv("APCONN_CONFIG") != NULL)
 		cfg_path = getenv("APCONN_CONFIG");
 	if (cfg_load(&cfg, cfg_path, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (keyring_parse(&keys, cfg.keys, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (egress_init(cfg.outbound_allow, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 
 	if (groups[0].listen == NULL) {

@@ -6,11 +6,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "http.h"
@@ -228,6 +230,38 @@ req_parse_json(struct req *r, const char **why)
 	}
 	r->json = o;
 	return 0;
+}
+
+/*
+ * Wipes every string value of o in place: request bodies carry
+ * credentials and json-c frees without wiping.  The one sanctioned cast
+ * of json-c's const strings.
+ */
+void
+json_wipe(json_object *o)
+{
+	size_t	i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		OPENSSL_cleanse((char *)(uintptr_t)json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v) {
+			json_wipe(v);
+			(void)k;
+		}
+		break;
+	}
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			json_wipe(json_object_array_get_idx(o, i));
+		break;
+	default:
+		break;
+	}
 }
 
 static const char *

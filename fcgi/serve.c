@@ -146,6 +146,7 @@ serve(const struct worker *w)
 		status = req_init(&r, &a, f.envp);
 		r.db = w->db;
 		r.cfg = w->cfg;
+		r.keys = w->keys;
 		if (w->set_reqid != NULL)
 			w->set_reqid(w->db, r.id);
 		if (status == 0)
@@ -167,7 +168,10 @@ serve(const struct worker *w)
 		if (w->cfg == NULL || w->cfg->access_log)
 			access_log(&r, resp.status, &t0);
 		json_object_put(resp.body);
-		json_object_put(r.json);
+		if (r.json != NULL) {
+			json_wipe(r.json);
+			json_object_put(r.json);
+		}
 		if (w->set_reqid != NULL)
 			w->set_reqid(w->db, NULL);
 		arena_reset(&a);

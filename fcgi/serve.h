@@ -11,11 +11,13 @@ struct req;
 struct resp;
 struct db;
 struct config;
+struct keyring;
 
 struct worker {
 	int			  listen_fd;
 	const struct config	 *cfg;
 	struct db		 *db;
+	struct keyring		 *keys;
 	int			(*dispatch)(struct req *, struct resp *);
 	void			(*set_reqid)(struct db *, const char *);
 };

@@ -27,6 +27,9 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 TEST_NAME=$(basename "$0" .sh)
+# A fixed test key ring (two keys: the first is active).
+: "${APCONN_KEYS:=k2:TIRZl9XbmrFgdWvTJ1GytvyiSWOwTu8lvJ6h4WHxt6g=,k1:wwbn0CJcu4fCX4mRf8iGc2dScV3ELoWCjv86WqKp3hs=}"
+export APCONN_KEYS
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/apconn-$TEST_NAME.XXXXXX")
 chmod 755 "$TMP"
 PIDS=""
@@ -318,4 +321,38 @@ as() {
 	b=""
 	if [ $# -gt 0 ]; then b=$1; shift; fi
 	http "$m" "$p" "$b" -H "Authorization: Bearer $t" "$@"
+}
+
+# seed_pieces: a few pieces with every kind of auth definition.
+seed_pieces() {
+	psql_q "INSERT INTO apconn.piece_metadata (id, name, version, display_name, auth) VALUES
+	('p1', 'openai', '0.3.0', 'OpenAI', '{\"type\":\"SECRET_TEXT\",\"displayName\":\"API Key\",\"required\":true}'),
+	('p2', 'openai', '0.10.1', 'OpenAI', '{\"type\":\"SECRET_TEXT\",\"displayName\":\"API Key\",\"required\":true}'),
+	('p3', 'slack', '0.5.0', 'Slack', '{\"type\":\"OAUTH2\",\"authUrl\":\"https://slack.com/oauth/v2/authorize\",\"tokenUrl\":\"https://slack.com/api/oauth.v2.access\",\"scope\":[\"chat:write\"],\"required\":true}'),
+	('p4', 'postgres', '0.2.0', 'PostgreSQL', '{\"type\":\"CUSTOM_AUTH\",\"required\":true,\"props\":{
+	    \"host\":{\"type\":\"SHORT_TEXT\",\"displayName\":\"Host\",\"required\":true},
+	    \"port\":{\"type\":\"NUMBER\",\"displayName\":\"Port\",\"required\":true},
+	    \"password\":{\"type\":\"SECRET_TEXT\",\"displayName\":\"Password\",\"required\":true},
+	    \"ssl\":{\"type\":\"CHECKBOX\",\"displayName\":\"SSL\",\"required\":false},
+	    \"mode\":{\"type\":\"STATIC_DROPDOWN\",\"displayName\":\"Mode\",\"required\":false,
+		\"options\":{\"options\":[{\"label\":\"Read\",\"value\":\"ro\"},{\"label\":\"Write\",\"value\":\"rw\"}]}}}}'),
+	('p5', 'jira-cloud', '0.1.0', 'Jira', '{\"type\":\"BASIC_AUTH\",\"username\":{\"displayName\":\"Email\"},\"password\":{\"displayName\":\"Token\"},\"required\":true}'),
+	('p6', 'http', '0.4.0', 'HTTP', NULL),
+	('p7', 'multi', '1.0.0', 'Multi', '[{\"type\":\"SECRET_TEXT\",\"displayName\":\"Key\",\"required\":true},
+	    {\"type\":\"CUSTOM_AUTH\",\"required\":true,\"props\":{\"token\":{\"type\":\"SECRET_TEXT\",\"required\":true},\"region\":{\"type\":\"SHORT_TEXT\",\"required\":true}}}]')" >/dev/null
+}
+
+# fake_start: the recorded-data HTTP server (tests/fakes/upstream.js) on
+# 127.0.0.1:$FAKE_PORT.
+fake_start() {
+	command -v node >/dev/null 2>&1 || { echo "SKIP: node not installed"; exit 77; }
+	rm -f "$TMP/fake.port"
+	node "$top_srcdir/tests/fakes/upstream.js" --port-file "$TMP/fake.port" \
+	    --max-seconds 600 "$@" >>"$TMP/fake.log" 2>&1 &
+	FAKE_PID=$!
+	PIDS="$PIDS $FAKE_PID"
+	n=0
+	while [ ! -s "$TMP/fake.port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	FAKE_PORT=$(cat "$TMP/fake.port" 2>/dev/null)
+	[ -n "$FAKE_PORT" ] || { echo "the fake server did not start"; exit 1; }
 }

@@ -1,0 +1,236 @@
+/*
+ * App connections.  Every statement takes the owner's id and matches on
+ * it, so a connection of another user is DB_NOTFOUND, never a row: the
+ * owner always comes from the authenticated principal.  Answers are the
+ * JSON text PostgreSQL builds (apconn.connection_json), copied into the
+ * caller's arena.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbi.h"
+
+/* Runs s; DB_NOTFOUND when it returned no row. */
+static enum db_rc
+one_row(struct db *db, PGresult **res, enum stmt s, const char *const *v)
+{
+	enum db_rc	rc;
+
+	if ((rc = db_exec(db, res, s, v)) != DB_OK)
+		return rc;
+	if (PQntuples(*res) == 0) {
+		PQclear(*res);
+		*res = NULL;
+		return DB_NOTFOUND;
+	}
+	return DB_OK;
+}
+
+/* Runs s and copies column 0 of its one row into *out. */
+static enum db_rc
+one_text(struct db *db, struct arena *a, enum stmt s, const char *const *v,
+    char **out)
+{
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = one_row(db, &res, s, v)) != DB_OK)
+		return rc;
+	*out = db_copy(a, res, 0, 0);
+	PQclear(res);
+	return *out != NULL ? DB_OK : DB_ERROR;
+}
+
+/* The id and status of owner's connection with external id ext. */
+enum db_rc
+db_conn_find(struct db *db, struct arena *a, const char *owner,
+    const char *ext, char **id, char **status)
+{
+	const char	*v[2] = { owner, ext };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = one_row(db, &res, STMT_CONN_FIND, v)) != DB_OK)
+		return rc;
+	*id = db_copy(a, res, 0, 0);
+	*status = db_copy(a, res, 0, 1);
+	PQclear(res);
+	return *id && *status ? DB_OK : DB_ERROR;
+}
+
+/* Inserts w; DB_NOTFOUND when its external id was taken meanwhile. */
+enum db_rc
+db_conn_insert(struct db *db, struct arena *a, const struct conn_write *w,
+    char **json)
+{
+	const char	*v[13] = { w->id, w->owner, w->external_id,
+	    w->display_name, w->piece_name, w->piece_version, w->type,
+	    w->status, w->value.kid, w->value.iv, w->value.ct, w->value.tag,
+	    w->metadata };
+
+	return one_text(db, a, STMT_CONN_INSERT, v, json);
+}
+
+/* Rewrites the connection w->id of w->owner; DB_NOTFOUND if it is gone. */
+enum db_rc
+db_conn_update(struct db *db, struct arena *a, const struct conn_write *w,
+    char **json)
+{
+	const char	*v[12] = { w->id, w->owner, w->display_name,
+	    w->piece_name, w->piece_version, w->type, w->status, w->value.kid,
+	    w->value.iv, w->value.ct, w->value.tag, w->metadata };
+
+	return one_text(db, a, STMT_CONN_UPDATE, v, json);
+}
+
+/* Reads owner's connection id with its sealed value and references. */
+enum db_rc
+db_conn_get(struct db *db, struct arena *a, const char *id,
+    const char *owner, struct conn_row *c)
+{
+	const char	*v[2] = { id, owner };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((rc = one_row(db, &res, STMT_CONN_GET, v)) != DB_OK)
+		return rc;
+	c->json = db_copy(a, res, 0, 0);
+	c->kid = db_copy(a, res, 0, 1);
+	c->iv = db_copy(a, res, 0, 2);
+	c->ct = db_copy(a, res, 0, 3);
+	c->tag = db_copy(a, res, 0, 4);
+	c->type = db_copy(a, res, 0, 5);
+	c->piece_name = db_copy(a, res, 0, 6);
+	c->piece_version = db_copy(a, res, 0, 7);
+	c->workflows = db_copy(a, res, 0, 8);
+	c->display_name = db_copy(a, res, 0, 9);
+	c->status = db_copy(a, res, 0, 10);
+	PQclear(res);
+	return c->json && c->type && c->workflows ? DB_OK : DB_ERROR;
+}
+
+/* Renames (name NULL keeps it) and sets metadata (NULL keeps it). */
+enum db_rc
+db_conn_rename(struct db *db, struct arena *a, const char *id,
+    const char *owner, const char *name, const char *metadata, char **json)
+{
+	const char	*v[4] = { id, owner, name, metadata };
+
+	return one_text(db, a, STMT_CONN_RENAME, v, json);
+}
+
+/* Replaces the sealed value; the connection becomes ACTIVE. */
+enum db_rc
+db_conn_set_value(struct db *db, struct arena *a, const char *id,
+    const char *owner, const char *name, const struct sealed_ref *s,
+    const char *metadata, char **json)
+{
+	const char	*v[8] = { id, owner, name, s->kid, s->iv, s->ct, s->tag,
+	    metadata };
+
+	return one_text(db, a, STMT_CONN_SET_VALUE, v, json);
+}
+
+/* Records a test's outcome: status and (for ERROR) why. */
+enum db_rc
+db_conn_set_status(struct db *db, struct arena *a, const char *id,
+    const char *owner, const char *status, const char *reason, char **json)
+{
+	const char	*v[4] = { id, owner, status, reason };
+
+	return one_text(db, a, STMT_CONN_SET_STATUS, v, json);
+}
+
+/* The ids of the workflows that reference owner's connection id. */
+enum db_rc
+db_conn_refs(struct db *db, struct arena *a, const char *id,
+    const char *owner, char **json)
+{
+	const char	*v[2] = { id, owner };
+
+	return one_text(db, a, STMT_CONN_REFS, v, json);
+}
+
+/* Deletes owner's connection id; *json = the workflows that used it. */
+enum db_rc
+db_conn_delete(struct db *db, struct arena *a, const char *id,
+    const char *owner, char **json)
+{
+	const char	*v[2] = { id, owner };
+
+	return one_text(db, a, STMT_CONN_DELETE, v, json);
+}
+
+/* One page of owner's connections, newest first. */
+enum db_rc
+db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
+    struct conn_page *p)
+{
+	const char	*v[9] = { q->owner, q->piece_name, q->display_name,
+	    q->statuses, q->scope, q->cursor_time, q->cursor_id,
+	    q->direction, q->limit };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	memset(p, 0, sizeof(*p));
+	if ((rc = one_row(db, &res, STMT_CONN_LIST, v)) != DB_OK)
+		return rc == DB_NOTFOUND ? DB_ERROR : rc;
+	p->data = db_copy(a, res, 0, 0);
+	p->newest = db_copy(a, res, 0, 1);
+	p->oldest = db_copy(a, res, 0, 2);
+	p->more = *PQgetvalue(res, 0, 3) == 't';
+	PQclear(res);
+	return p->data != NULL ? DB_OK : DB_ERROR;
+}
+
+/*
+ * The auth definition (JSON text, or NULL for a piece without auth) of
+ * piece name at version (NULL for the newest); *ver is the version found.
+ */
+enum db_rc
+db_piece_auth(struct db *db, struct arena *a, const char *name,
+    const char *version, char **ver, char **auth)
+{
+	const char	*v[2] = { name, version };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = one_row(db, &res, STMT_PIECE_AUTH, v)) != DB_OK)
+		return rc;
+	*ver = db_copy(a, res, 0, 0);
+	*auth = db_copy(a, res, 0, 1);
+	PQclear(res);
+	return *ver != NULL ? DB_OK : DB_ERROR;
+}
+
+/* The credential probe of piece for auth type, if one is configured. */
+enum db_rc
+db_probe_get(struct db *db, struct arena *a, const char *piece,
+    const char *type, struct probe *p)
+{
+	const char	*v[2] = { piece, type };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = one_row(db, &res, STMT_PROBE_GET, v)) != DB_OK)
+		return rc;
+	p->method = db_copy(a, res, 0, 0);
+	p->url = db_copy(a, res, 0, 1);
+	p->headers = db_copy(a, res, 0, 2);
+	p->expected_status = atoi(PQgetvalue(res, 0, 3));
+	PQclear(res);
+	return p->method && p->url && p->headers ? DB_OK : DB_ERROR;
+}
+
+/* The legacy integration list of owner, optionally of one type. */
+enum db_rc
+db_integ_list(struct db *db, struct arena *a, const char *owner,
+    const char *type, char **json)
+{
+	const char	*v[2] = { owner, type };
+
+	return one_text(db, a, STMT_INTEG_LIST, v, json);
+}

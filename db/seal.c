@@ -1,0 +1,288 @@
+/* AES-256-GCM sealing under the key ring (see seal.h). */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "seal.h"
+#include "token.h"
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Decodes standard base64 (padding optional) into out (outsz bytes).
+ * Returns 0 with *len, or -1 on a bad character, bad length or overflow.
+ */
+int
+b64_decode(const char *s, unsigned char *out, size_t outsz, size_t *len)
+{
+	size_t		 n = strlen(s), i, o = 0;
+	unsigned long	 acc = 0;
+	int		 bits = 0, v;
+
+	while (n > 0 && s[n - 1] == '=')
+		n--;
+	if (strlen(s) - n > 2 || n % 4 == 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((v = b64val((unsigned char)s[i])) < 0)
+			return -1;
+		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o == outsz)
+				return -1;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	*len = o;
+	return 0;
+}
+
+static int
+kid_valid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > KID_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("_.-", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * Parses "kid:base64(32 bytes)[,kid:...]" (the first key is active).
+ * Returns 0, or -1 with a message in err that names the entry by position
+ * and kid, never key material.  kr is wiped on failure.
+ */
+int
+keyring_parse(struct keyring *kr, const char *spec, char *err, size_t errsz)
+{
+	const char	*p, *end, *colon;
+	char		 b64[128];
+	size_t		 len, klen, i, pos = 0;
+
+	memset(kr, 0, sizeof(*kr));
+	if (spec == NULL || *spec == '\0') {
+		snprintf(err, errsz, "APCONN_KEYS is empty: give at least one "
+		    "kid:base64(32 bytes) key");
+		return -1;
+	}
+	for (p = spec; ; p = end + 1) {
+		pos++;
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		colon = memchr(p, ':', (size_t)(end - p));
+		if (colon == NULL || !kid_valid(p, (size_t)(colon - p))) {
+			snprintf(err, errsz, "APCONN_KEYS entry %zu: expected "
+			    "kid:base64 with a kid of 1 to %d characters of "
+			    "[A-Za-z0-9_.-]", pos, KID_MAX);
+			goto fail;
+		}
+		if (kr->n == KEYRING_MAX) {
+			snprintf(err, errsz, "APCONN_KEYS: more than %d keys",
+			    KEYRING_MAX);
+			goto fail;
+		}
+		memcpy(kr->k[kr->n].kid, p, (size_t)(colon - p));
+		kr->k[kr->n].kid[colon - p] = '\0';
+		for (i = 0; i < kr->n; i++)
+			if (strcmp(kr->k[i].kid, kr->k[kr->n].kid) == 0) {
+				snprintf(err, errsz, "APCONN_KEYS entry %zu: "
+				    "kid %s appears twice", pos, kr->k[i].kid);
+				goto fail;
+			}
+		klen = (size_t)(end - colon - 1);
+		if (klen >= sizeof(b64)) {
+			snprintf(err, errsz, "APCONN_KEYS entry %zu (kid %s): "
+			    "the key is not 32 bytes", pos, kr->k[kr->n].kid);
+			goto fail;
+		}
+		memcpy(b64, colon + 1, klen);
+		b64[klen] = '\0';
+		if (b64_decode(b64, kr->k[kr->n].key, 32, &len) == -1 ||
+		    len != 32) {
+			snprintf(err, errsz, "APCONN_KEYS entry %zu (kid %s): "
+			    "the key must be 32 bytes in base64", pos,
+			    kr->k[kr->n].kid);
+			goto fail;
+		}
+		kr->n++;
+		if (*end == '\0')
+			break;
+	}
+	OPENSSL_cleanse(b64, sizeof(b64));
+	return 0;
+fail:
+	OPENSSL_cleanse(b64, sizeof(b64));
+	keyring_free(kr);
+	return -1;
+}
+
+void
+keyring_free(struct keyring *kr)
+{
+	OPENSSL_cleanse(kr, sizeof(*kr));
+}
+
+const char *
+keyring_active_kid(const struct keyring *kr)
+{
+	return kr->n > 0 ? kr->k[0].kid : NULL;
+}
+
+/* How many values this process sealed under kid (the IV budget). */
+unsigned long long
+keyring_sealed(const struct keyring *kr, const char *kid)
+{
+	size_t	i;
+
+	for (i = 0; i < kr->n; i++)
+		if (strcmp(kr->k[i].kid, kid) == 0)
+			return kr->k[i].sealed;
+	return 0;
+}
+
+/*
+ * Seals pt (ptlen bytes, at most SEAL_PT_MAX) under the active key with
+ * aad.  Returns 0 with out filled (sealed_free() it), or -1.
+ */
+int
+seal(struct keyring *kr, const char *aad, const unsigned char *pt,
+    size_t ptlen, struct sealed *out)
+{
+	EVP_CIPHER_CTX	*ctx = NULL;
+	unsigned char	 iv[12], tag[16], *ct = NULL;
+	int		 n, fin, rc = -1;
+	size_t		 ctcap;
+
+	memset(out, 0, sizeof(*out));
+	if (kr->n == 0 || ptlen > SEAL_PT_MAX)
+		return -1;
+	if ((ct = malloc(ptlen + 16)) == NULL ||
+	    RAND_bytes(iv, sizeof(iv)) != 1 ||
+	    (ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) != 1 ||
+	    EVP_EncryptInit_ex(ctx, NULL, NULL, kr->k[0].key, iv) != 1 ||
+	    EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *)aad,
+	    (int)strlen(aad)) != 1 ||
+	    EVP_EncryptUpdate(ctx, ct, &n, pt, (int)ptlen) != 1 ||
+	    EVP_EncryptFinal_ex(ctx, ct + n, &fin) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1)
+		goto out;
+	ctcap = ((size_t)(n + fin) + 2) / 3 * 4 + 1;
+	if ((out->ct = malloc(ctcap)) == NULL)
+		goto out;
+	b64std_encode(ct, (size_t)(n + fin), out->ct, ctcap);
+	b64std_encode(iv, sizeof(iv), out->iv, sizeof(out->iv));
+	b64std_encode(tag, sizeof(tag), out->tag, sizeof(out->tag));
+	snprintf(out->kid, sizeof(out->kid), "%s", kr->k[0].kid);
+	kr->k[0].sealed++;
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	free(ct);		/* ciphertext: no need to wipe */
+	if (rc == -1)
+		sealed_free(out);
+	return rc;
+}
+
+void
+sealed_free(struct sealed *s)
+{
+	free(s->ct);
+	s->ct = NULL;
+}
+
+/*
+ * Opens a sealed value.  The IV must decode to exactly 12 bytes and the
+ * tag to exactly 16 before anything is decrypted (OpenSSL would accept a
+ * truncated tag).  Returns 0 with *pt (NUL-terminated, heap: plain_free()
+ * wipes and frees it) and *ptlen, or -1 on any failure, authentication
+ * included, with nothing left behind.
+ */
+int
+unseal(const struct keyring *kr, const char *aad, const char *kid,
+    const char *iv64, const char *ct64, const char *tag64, unsigned char **pt,
+    size_t *ptlen)
+{
+	EVP_CIPHER_CTX	*ctx = NULL;
+	unsigned char	 iv[16], tag[20], *ct = NULL, *out = NULL;
+	const unsigned char *key = NULL;
+	size_t		 ivlen, taglen, ctlen, i;
+	int		 n, fin, rc = -1;
+
+	*pt = NULL;
+	*ptlen = 0;
+	if (kid == NULL || iv64 == NULL || ct64 == NULL || tag64 == NULL)
+		return -1;
+	for (i = 0; i < kr->n; i++)
+		if (strcmp(kr->k[i].kid, kid) == 0)
+			key = kr->k[i].key;
+	if (key == NULL)
+		return -1;
+	if (b64_decode(iv64, iv, sizeof(iv), &ivlen) == -1 || ivlen != 12 ||
+	    b64_decode(tag64, tag, sizeof(tag), &taglen) == -1 || taglen != 16)
+		return -1;
+	if (strlen(ct64) / 4 * 3 + 3 > SEAL_PT_MAX + 16 ||
+	    (ct = malloc(strlen(ct64) / 4 * 3 + 3)) == NULL)
+		return -1;
+	if (b64_decode(ct64, ct, strlen(ct64) / 4 * 3 + 3, &ctlen) == -1 ||
+	    (out = malloc(ctlen + 1)) == NULL)
+		goto out;
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) != 1 ||
+	    EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv) != 1 ||
+	    EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)aad,
+	    (int)strlen(aad)) != 1 ||
+	    EVP_DecryptUpdate(ctx, out, &n, ct, (int)ctlen) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1 ||
+	    EVP_DecryptFinal_ex(ctx, out + n, &fin) != 1)
+		goto out;
+	out[n + fin] = '\0';
+	*pt = out;
+	*ptlen = (size_t)(n + fin);
+	out = NULL;
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	free(ct);
+	if (out != NULL)
+		plain_free(out, ctlen + 1);
+	return rc;
+}
+
+/* Wipes and frees a plaintext from unseal(). */
+void
+plain_free(unsigned char *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, len);
+	free(p);
+}

@@ -1,0 +1,519 @@
+/*
+ * Connection values, without I/O: validation against a piece's auth
+ * definition, the secret-free view, and the flat-config update of the
+ * original workflow builder.  All functions work on json-c objects owned
+ * by the caller.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "../db/token.h"
+#include "handlers.h"
+
+/* Value fields that are secrets whatever the type. */
+static const char *const secret_fields[] = {
+	"secret_text", "password", "client_secret", "access_token",
+	"refresh_token", "code", "code_challenge", "code_verifier",
+	"id_token", "data", NULL
+};
+
+static const char *const conn_types[] = {
+	"SECRET_TEXT", "BASIC_AUTH", "CUSTOM_AUTH", "OAUTH2", "CLOUD_OAUTH2",
+	"PLATFORM_OAUTH2", "NO_AUTH", NULL
+};
+
+/* Returns 1 if t is a connection type apconn stores. */
+int
+conn_type_valid(const char *t)
+{
+	size_t	i;
+
+	for (i = 0; conn_types[i] != NULL; i++)
+		if (strcmp(conn_types[i], t) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Returns the short name of a piece: "@activepieces/piece-slack" ->
+ * "slack"; other scopes are kept whole.  The result points into name.
+ */
+const char *
+piece_short_name(const char *name)
+{
+	static const char	prefix[] = "@activepieces/piece-";
+
+	if (strncmp(name, prefix, sizeof(prefix) - 1) == 0 &&
+	    name[sizeof(prefix) - 1] != '\0')
+		return name + sizeof(prefix) - 1;
+	return name;
+}
+
+static const char *
+str_field(json_object *o, const char *k)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * Finds the auth method of type in a piece's auth definition (an object,
+ * an array of them, or NULL for a piece without auth).  Returns the entry
+ * (borrowed from auth) or NULL.  NO_AUTH matches a piece without auth.
+ */
+json_object *
+piece_auth_find(json_object *auth, const char *type, int *offers)
+{
+	const char	*t;
+	size_t		 i, n;
+	json_object	*e;
+
+	*offers = 0;
+	if (auth == NULL || json_object_is_type(auth, json_type_null)) {
+		*offers = strcmp(type, "NO_AUTH") == 0;
+		return NULL;
+	}
+	if (json_object_is_type(auth, json_type_object)) {
+		t = str_field(auth, "type");
+		*offers = t != NULL && strcmp(t, type) == 0;
+		return *offers ? auth : NULL;
+	}
+	if (!json_object_is_type(auth, json_type_array))
+		return NULL;
+	n = json_object_array_length(auth);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(auth, i);
+		t = str_field(e, "type");
+		if (t != NULL && strcmp(t, type) == 0) {
+			*offers = 1;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static int
+nonempty_string(json_object *o, const char *k)
+{
+	const char	*s = str_field(o, k);
+
+	return s != NULL && *s != '\0';
+}
+
+static int
+is_blank(json_object *v)
+{
+	return v == NULL || json_object_is_type(v, json_type_null) ||
+	    (json_object_is_type(v, json_type_string) &&
+	    json_object_get_string_len(v) == 0);
+}
+
+static int
+looks_numeric(const char *s)
+{
+	char	*end;
+
+	if (*s == '\0')
+		return 0;
+	errno = 0;
+	(void)strtod(s, &end);
+	return *end == '\0' && errno == 0;
+}
+
+static int
+option_allowed(json_object *prop, json_object *v)
+{
+	json_object	*opts, *list, *o, *ov;
+	size_t		 i, n;
+
+	if (!json_object_object_get_ex(prop, "options", &opts) ||
+	    !json_object_object_get_ex(opts, "options", &list) ||
+	    !json_object_is_type(list, json_type_array))
+		return 1;	/* no static list to check against */
+	n = json_object_array_length(list);
+	for (i = 0; i < n; i++) {
+		o = json_object_array_get_idx(list, i);
+		if (json_object_object_get_ex(o, "value", &ov) &&
+		    json_object_equal(ov, v))
+			return 1;
+	}
+	return 0;
+}
+
+/* Checks one CUSTOM_AUTH prop value against its definition. */
+static int
+prop_valid(json_object *def, json_object *v, char *msg, size_t msgsz,
+    const char *name)
+{
+	const char	*pt = str_field(def, "type");
+	json_object	*req;
+	size_t		 i, n;
+	int		 required;
+
+	required = json_object_object_get_ex(def, "required", &req) &&
+	    json_object_get_boolean(req);
+	if (is_blank(v)) {
+		if (required) {
+			snprintf(msg, msgsz, "%s is required", name);
+			return 0;
+		}
+		return 1;
+	}
+	if (pt == NULL)
+		return 1;
+	if (strcmp(pt, "SHORT_TEXT") == 0 || strcmp(pt, "LONG_TEXT") == 0 ||
+	    strcmp(pt, "SECRET_TEXT") == 0 || strcmp(pt, "PASSWORD") == 0 ||
+	    strcmp(pt, "MARKDOWN") == 0 || strcmp(pt, "DATE_TIME") == 0) {
+		if (!json_object_is_type(v, json_type_string)) {
+			snprintf(msg, msgsz, "%s must be a string", name);
+			return 0;
+		}
+	} else if (strcmp(pt, "NUMBER") == 0) {
+		if (!json_object_is_type(v, json_type_int) &&
+		    !json_object_is_type(v, json_type_double) &&
+		    !(json_object_is_type(v, json_type_string) &&
+		    looks_numeric(json_object_get_string(v)))) {
+			snprintf(msg, msgsz, "%s must be a number", name);
+			return 0;
+		}
+	} else if (strcmp(pt, "CHECKBOX") == 0) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			snprintf(msg, msgsz, "%s must be true or false", name);
+			return 0;
+		}
+	} else if (strcmp(pt, "STATIC_DROPDOWN") == 0) {
+		if (!option_allowed(def, v)) {
+			snprintf(msg, msgsz, "%s is not one of its options",
+			    name);
+			return 0;
+		}
+	} else if (strcmp(pt, "STATIC_MULTI_SELECT_DROPDOWN") == 0) {
+		if (!json_object_is_type(v, json_type_array)) {
+			snprintf(msg, msgsz, "%s must be a list", name);
+			return 0;
+		}
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			if (!option_allowed(def, json_object_array_get_idx(v,
+			    i))) {
+				snprintf(msg, msgsz, "%s holds a value that is "
+				    "not one of its options", name);
+				return 0;
+			}
+	}
+	return 1;
+}
+
+static int
+flat_scalars(json_object *props)
+{
+	json_object_object_foreach(props, k, v) {
+		(void)k;
+		if (v != NULL && (json_object_is_type(v, json_type_object) ||
+		    json_object_is_type(v, json_type_array)))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Validates value (an object whose "type" is type) against def, the
+ * piece's auth entry for that type (NULL when the piece is unknown or
+ * does not offer the type; only CUSTOM_AUTH accepts that, as a legacy
+ * credential: *legacy is set).  Returns 0, or -1 with *field naming the
+ * offending field ("value.<name>") and a message in msg.
+ */
+int
+conn_value_validate(const char *type, json_object *value, json_object *def,
+    int *legacy, const char **field, char *msg, size_t msgsz)
+{
+	json_object	*props, *pdefs, *v;
+
+	*legacy = 0;
+	*field = "value";
+	msg[0] = '\0';
+	if (strcmp(type, "SECRET_TEXT") == 0) {
+		*field = "value.secret_text";
+		if (!nonempty_string(value, "secret_text")) {
+			snprintf(msg, msgsz, "secret_text must be a non-empty "
+			    "string");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(type, "BASIC_AUTH") == 0) {
+		*field = "value.username";
+		if (!nonempty_string(value, "username")) {
+			snprintf(msg, msgsz, "username must be a non-empty "
+			    "string");
+			return -1;
+		}
+		*field = "value.password";
+		if (!nonempty_string(value, "password")) {
+			snprintf(msg, msgsz, "password must be a non-empty "
+			    "string");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(type, "NO_AUTH") == 0)
+		return 0;
+	if (strcmp(type, "OAUTH2") == 0) {
+		*field = "value.access_token";
+		if (!nonempty_string(value, "access_token")) {
+			snprintf(msg, msgsz, "access_token must be a "
+			    "non-empty string");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(type, "CUSTOM_AUTH") != 0) {
+		snprintf(msg, msgsz, "unsupported connection type");
+		*field = "type";
+		return -1;
+	}
+	*field = "value.props";
+	if (!json_object_object_get_ex(value, "props", &props) ||
+	    !json_object_is_type(props, json_type_object)) {
+		snprintf(msg, msgsz, "props must be an object");
+		return -1;
+	}
+	if (def == NULL) {
+		/* The original's integration credentials: flat config keys. */
+		if (!flat_scalars(props)) {
+			snprintf(msg, msgsz, "props must hold plain values");
+			return -1;
+		}
+		*legacy = 1;
+		return 0;
+	}
+	if (!json_object_object_get_ex(def, "props", &pdefs) ||
+	    !json_object_is_type(pdefs, json_type_object))
+		return 0;
+	json_object_object_foreach(pdefs, name, pdef) {
+		v = NULL;
+		json_object_object_get_ex(props, name, &v);
+		if (!prop_valid(pdef, v, msg, msgsz, name)) {
+			conn_value_field(name, field);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Sets *field to "value.props.<name>" (static storage, one at a time). */
+void
+conn_value_field(const char *name, const char **field)
+{
+	static char	buf[160];
+
+	snprintf(buf, sizeof(buf), "value.props.%s", name);
+	*field = buf;
+}
+
+static int
+prop_is_secret(json_object *def, const char *name)
+{
+	json_object	*pdefs, *p;
+	const char	*t;
+
+	if (def == NULL || !json_object_object_get_ex(def, "props", &pdefs) ||
+	    !json_object_object_get_ex(pdefs, name, &p))
+		return def == NULL;	/* unknown piece: every prop */
+	t = str_field(p, "type");
+	return t != NULL && (strcmp(t, "SECRET_TEXT") == 0 ||
+	    strcmp(t, "PASSWORD") == 0);
+}
+
+/*
+ * Removes every secret from value in place: the fixed secret fields and,
+ * for a CUSTOM_AUTH value, the props that def declares SECRET_TEXT or
+ * PASSWORD (every prop when def is NULL: the piece is unknown).
+ */
+void
+conn_value_redact(json_object *value, json_object *def)
+{
+	json_object	*props;
+	size_t		 i;
+	const char	*drop[256], *t;
+	size_t		 n = 0;
+
+	for (i = 0; secret_fields[i] != NULL; i++)
+		json_object_object_del(value, secret_fields[i]);
+	t = str_field(value, "type");
+	if (t == NULL || strcmp(t, "CUSTOM_AUTH") != 0)
+		return;		/* OAUTH2 props are configuration */
+	if (!json_object_object_get_ex(value, "props", &props) ||
+	    !json_object_is_type(props, json_type_object))
+		return;
+	{
+		json_object_object_foreach(props, k, v) {
+			(void)v;
+			if (n < 256 && prop_is_secret(def, k))
+				drop[n++] = k;
+		}
+	}
+	/* Deleting while iterating is undefined: collect, then delete. */
+	for (i = 0; i < n; i++)
+		json_object_object_del(props, drop[i]);
+}
+
+static void
+set_if_given(json_object *dst, const char *k, json_object *config,
+    const char *ck)
+{
+	json_object	*v;
+
+	if (json_object_object_get_ex(config, ck, &v) && !is_blank(v))
+		json_object_object_add(dst, k, json_object_get(v));
+}
+
+/*
+ * Applies a flat config (the original's edit screen: only the fields the
+ * user typed) to a stored value of type, in place.  A missing or empty
+ * field keeps the stored one.  Returns 0, or -1 when config is not an
+ * object of plain values.
+ */
+int
+conn_value_apply_config(json_object *value, const char *type,
+    json_object *config)
+{
+	json_object	*props;
+	const char	*first = NULL;
+
+	if (!json_object_is_type(config, json_type_object) ||
+	    !flat_scalars(config))
+		return -1;
+	if (strcmp(type, "CUSTOM_AUTH") == 0) {
+		if (!json_object_object_get_ex(value, "props", &props) ||
+		    !json_object_is_type(props, json_type_object)) {
+			props = json_object_new_object();
+			json_object_object_add(value, "props", props);
+		}
+		json_object_object_foreach(config, k, v) {
+			if (!is_blank(v))
+				json_object_object_add(props, k,
+				    json_object_get(v));
+		}
+	} else if (strcmp(type, "SECRET_TEXT") == 0) {
+		if (nonempty_string(config, "secret_text"))
+			set_if_given(value, "secret_text", config,
+			    "secret_text");
+		else {
+			json_object_object_foreach(config, k, v) {
+				(void)k;
+				if (first == NULL && !is_blank(v) &&
+				    json_object_is_type(v, json_type_string)) {
+					first = json_object_get_string(v);
+					json_object_object_add(value,
+					    "secret_text", json_object_get(v));
+				}
+			}
+		}
+	} else if (strcmp(type, "BASIC_AUTH") == 0) {
+		set_if_given(value, "username", config, "username");
+		set_if_given(value, "password", config, "password");
+	} else if (strcmp(type, "OAUTH2") == 0) {
+		set_if_given(value, "client_id", config, "client_id");
+		set_if_given(value, "client_secret", config, "client_secret");
+		set_if_given(value, "redirect_url", config, "redirect_url");
+		set_if_given(value, "scope", config, "scope");
+	}
+	return 0;
+}
+
+/* The value of one template variable, or NULL when value lacks it. */
+static const char *
+probe_var(json_object *value, const char *name, size_t len, char *buf,
+    size_t bufsz)
+{
+	json_object	*props, *v;
+	const char	*u, *p;
+	char		 key[128], pair[512];
+	int		 n;
+
+	if (len >= sizeof(key))
+		return NULL;
+	memcpy(key, name, len);
+	key[len] = '\0';
+	if (strcmp(key, "basic") == 0) {
+		if (!json_object_object_get_ex(value, "username", &v) ||
+		    (u = json_object_get_string(v)) == NULL ||
+		    !json_object_object_get_ex(value, "password", &v) ||
+		    (p = json_object_get_string(v)) == NULL)
+			return NULL;
+		n = snprintf(pair, sizeof(pair), "%s:%s", u, p);
+		if (n < 0 || (size_t)n >= sizeof(pair))
+			return NULL;
+		n = b64std_encode((unsigned char *)pair, (size_t)n, buf, bufsz);
+		OPENSSL_cleanse(pair, sizeof(pair));
+		return n < 0 ? NULL : buf;
+	}
+	if (strncmp(key, "props.", 6) == 0) {
+		if (!json_object_object_get_ex(value, "props", &props) ||
+		    !json_object_object_get_ex(props, key + 6, &v))
+			return NULL;
+	} else if (!json_object_object_get_ex(value, key, &v))
+		return NULL;
+	if (v == NULL || json_object_is_type(v, json_type_object) ||
+	    json_object_is_type(v, json_type_array))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * Expands {{name}} in tmpl from value into out: url-encoded when urlenc.
+ * Returns 0, or -1 when a variable is missing, a value holds CR or LF, or
+ * out is too small.
+ */
+int
+probe_expand(const char *tmpl, json_object *value, int urlenc, char *out,
+    size_t outsz)
+{
+	const char	*p, *end, *v;
+	char		 buf[1024];
+	size_t		 o = 0;
+
+	for (p = tmpl; *p != '\0';) {
+		if (p[0] != '{' || p[1] != '{') {
+			if (o + 1 >= outsz)
+				return -1;
+			out[o++] = *p++;
+			continue;
+		}
+		if ((end = strstr(p + 2, "}}")) == NULL)
+			return -1;
+		if ((v = probe_var(value, p + 2, (size_t)(end - p - 2), buf,
+		    sizeof(buf))) == NULL || strpbrk(v, "\r\n") != NULL)
+			return -1;
+		for (; *v != '\0'; v++) {
+			if (urlenc && !((*v >= 'A' && *v <= 'Z') ||
+			    (*v >= 'a' && *v <= 'z') || (*v >= '0' &&
+			    *v <= '9') || strchr("-_.~", *v) != NULL)) {
+				if (o + 3 >= outsz)
+					return -1;
+				snprintf(out + o, 4, "%%%02X",
+				    (unsigned char)*v);
+				o += 3;
+			} else {
+				if (o + 1 >= outsz)
+					return -1;
+				out[o++] = *v;
+			}
+		}
+		p = end + 2;
+	}
+	out[o] = '\0';
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return 0;
+}

@@ -1,0 +1,89 @@
+// The suite's stand-in for third-party services, on 127.0.0.1 only.
+//   node upstream.js --port-file FILE [--max-seconds N] [--fixtures DIR]
+// Routes:
+//   /ok                 200 {"ok":true}
+//   /status/NNN         answers NNN
+//   /echo               the request (method, url, headers, body) as JSON
+//   /hang               accepts and never answers
+//   /slow?ms=N          answers after N ms
+//   /big?bytes=N        a chunked body of N bytes
+//   /redirect?to=URL    302 to URL
+//   /api/v1/pieces...   recorded piece metadata from --fixtures (list.json
+//                       and full/NAME@VERSION.json)
+// Every request is logged on stdout (method, url, headers) so tests can
+// check what apconn sent.  It exits by itself after --max-seconds.
+'use strict';
+const http = require('http');
+const fs = require('fs');
+const path = require('path');
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2)
+	args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const maxSeconds = Number(args['max-seconds'] || 600);
+const fixtures = args.fixtures;
+
+function send(res, status, body, type) {
+	res.writeHead(status, { 'Content-Type': type || 'application/json' });
+	res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+const server = http.createServer((req, res) => {
+	let body = '';
+	req.on('data', (c) => { body += c; });
+	req.on('end', () => {
+		console.log(JSON.stringify({ method: req.method, url: req.url,
+		    headers: req.headers, body }));
+		const u = new URL(req.url, 'http://127.0.0.1');
+		const p = u.pathname;
+		let m;
+		if (p === '/ok')
+			return send(res, 200, { ok: true });
+		if ((m = p.match(/^\/status\/(\d{3})$/)))
+			return send(res, Number(m[1]), { status: Number(m[1]) });
+		if (p === '/echo')
+			return send(res, 200, { method: req.method, url: req.url,
+			    headers: req.headers, body });
+		if (p === '/hang')
+			return;		/* never answer */
+		if (p === '/slow')
+			return setTimeout(() => send(res, 200, { ok: true }),
+			    Number(u.searchParams.get('ms') || 1000));
+		if (p === '/big') {
+			let n = Number(u.searchParams.get('bytes') || 0);
+			res.writeHead(200, { 'Content-Type': 'text/plain' });
+			const chunk = 'x'.repeat(8192);
+			while (n > 0) {
+				res.write(chunk.slice(0, Math.min(n, 8192)));
+				n -= 8192;
+			}
+			return res.end();
+		}
+		if (p === '/redirect') {
+			res.writeHead(302, { Location: u.searchParams.get('to') });
+			return res.end();
+		}
+		if (fixtures && (m = p.match(/^\/api\/v1\/pieces(?:\/(.+))?$/))) {
+			if (!m[1])
+				return send(res, 200, fs.readFileSync(
+				    path.join(fixtures, 'list.json'), 'utf8'));
+			const name = decodeURIComponent(m[1]).replace(
+			    /^@activepieces\/piece-/, '');
+			const version = u.searchParams.get('version');
+			const dir = path.join(fixtures, 'full');
+			const file = fs.readdirSync(dir).find((f) =>
+			    f === name + '@' + version + '.json' ||
+			    (!version && f.startsWith(name + '@')));
+			if (!file)
+				return send(res, 404, { message: 'not found' });
+			return send(res, 200, fs.readFileSync(path.join(dir, file),
+			    'utf8'));
+		}
+		send(res, 404, { error: 'no such route' });
+	});
+});
+server.listen(0, '127.0.0.1', () => {
+	fs.writeFileSync(args['port-file'], String(server.address().port));
+});
+setTimeout(() => process.exit(0), maxSeconds * 1000).unref();
+process.on('SIGTERM', () => process.exit(0));
