@@ -176,4 +176,17 @@ enum db_rc	 db_probe_get(struct db *, struct arena *, const char *,
 enum db_rc	 db_integ_list(struct db *, struct arena *, const char *,
 		    const char *, char **);
 
+/* db/rotate.c: re-sealing and importing values (apconn-admin). */
+struct sealed_row {
+	char		*id;
+	char		*kid, *iv, *ct, *tag;
+};
+
+enum db_rc	 db_rotate_batch(struct db *, struct arena *, const char *,
+		    const char *, int, struct sealed_row **, size_t *);
+enum db_rc	 db_rotate_update(struct db *, const char *, const char *,
+		    const struct sealed_ref *);
+enum db_rc	 db_conn_import(struct db *, const struct conn_write *,
+		    const char *);
+
 #endif

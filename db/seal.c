@@ -286,3 +286,87 @@ plain_free(unsigned char *p, size_t len)
 	OPENSSL_cleanse(p, len);
 	free(p);
 }
+
+static int
+hex_decode(const char *s, unsigned char *out, size_t outsz, size_t *len)
+{
+	size_t	n = strlen(s), i;
+	int	hi, lo;
+
+	if (n % 2 != 0 || n / 2 > outsz)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		hi = s[2 * i], lo = s[2 * i + 1];
+		hi = isdigit(hi) ? hi - '0' : (hi | 32) >= 'a' && (hi | 32) <=
+		    'f' ? (hi | 32) - 'a' + 10 : -1;
+		lo = isdigit(lo) ? lo - '0' : (lo | 32) >= 'a' && (lo | 32) <=
+		    'f' ? (lo | 32) - 'a' + 10 : -1;
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return 0;
+}
+
+/*
+ * Opens a value exported from Activepieces: {iv, data} is AES-256-CBC
+ * (16-byte IV), {iv, data, authTag} AES-256-GCM (16-byte tag); all hex.
+ * key32 is the 32 ASCII characters of AP_ENCRYPTION_KEY, used as bytes.
+ * Returns 0 with *pt (plain_free() it), or -1.
+ */
+int
+unseal_activepieces(const char *key32, const char *iv_hex,
+    const char *data_hex, const char *tag_hex, unsigned char **pt,
+    size_t *ptlen)
+{
+	EVP_CIPHER_CTX	*ctx = NULL;
+	unsigned char	 iv[32], tag[16], *ct = NULL, *out = NULL;
+	size_t		 ivlen, taglen, ctlen, cap;
+	int		 n, fin, rc = -1, gcm = tag_hex != NULL;
+
+	*pt = NULL;
+	*ptlen = 0;
+	if (key32 == NULL || strlen(key32) != 32 || iv_hex == NULL ||
+	    data_hex == NULL)
+		return -1;
+	if (hex_decode(iv_hex, iv, sizeof(iv), &ivlen) == -1 ||
+	    (gcm ? ivlen < 12 : ivlen != 16))
+		return -1;
+	if (gcm && (hex_decode(tag_hex, tag, sizeof(tag), &taglen) == -1 ||
+	    taglen != 16))
+		return -1;
+	cap = strlen(data_hex) / 2 + 1;
+	if (cap > SEAL_PT_MAX + 32 || (ct = malloc(cap)) == NULL ||
+	    (out = malloc(cap + 32)) == NULL)
+		goto out;
+	if (hex_decode(data_hex, ct, cap, &ctlen) == -1 ||
+	    (ctx = EVP_CIPHER_CTX_new()) == NULL)
+		goto out;
+	if (gcm) {
+		if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL,
+		    NULL) != 1 || EVP_CIPHER_CTX_ctrl(ctx,
+		    EVP_CTRL_GCM_SET_IVLEN, (int)ivlen, NULL) != 1 ||
+		    EVP_DecryptInit_ex(ctx, NULL, NULL,
+		    (const unsigned char *)key32, iv) != 1 ||
+		    EVP_DecryptUpdate(ctx, out, &n, ct, (int)ctlen) != 1 ||
+		    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16,
+		    tag) != 1 || EVP_DecryptFinal_ex(ctx, out + n, &fin) != 1)
+			goto out;
+	} else if (EVP_DecryptInit_ex(ctx, EVP_aes_256_cbc(), NULL,
+	    (const unsigned char *)key32, iv) != 1 ||
+	    EVP_DecryptUpdate(ctx, out, &n, ct, (int)ctlen) != 1 ||
+	    EVP_DecryptFinal_ex(ctx, out + n, &fin) != 1)
+		goto out;
+	out[n + fin] = '\0';
+	*pt = out;
+	*ptlen = (size_t)(n + fin);
+	out = NULL;
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	free(ct);
+	if (out != NULL)
+		plain_free(out, cap + 32);
+	return rc;
+}

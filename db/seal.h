@@ -43,5 +43,7 @@ int		 unseal(const struct keyring *, const char *, const char *,
 		    size_t *);
 void		 plain_free(unsigned char *, size_t);
 int		 b64_decode(const char *, unsigned char *, size_t, size_t *);
+int		 unseal_activepieces(const char *, const char *, const char *,
+		    const char *, unsigned char **, size_t *);
 
 #endif

@@ -34,6 +34,10 @@ static const struct cmd {
 	    "[--expires-days N]\n"
 	    "  token revoke KEY-ID|TOKEN\n"
 	    "  token list [--user ID|EMAIL]" },
+	{ "rotate-keys", cmd_rotate_keys, "rotate-keys [--batch N]" },
+	{ "import-activepieces", cmd_import_activepieces,
+	    "import-activepieces --file=EXPORT.json --owner=ID|EMAIL "
+	    "[--dry-run]" },
 	{ NULL, NULL, NULL }
 };
 

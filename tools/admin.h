@@ -11,5 +11,7 @@ void	admin_usage(int, const char *, ...)
 int	cmd_migrate(int, char **);
 int	cmd_user(int, char **);
 int	cmd_token(int, char **);
+int	cmd_rotate_keys(int, char **);
+int	cmd_import_activepieces(int, char **);
 
 #endif

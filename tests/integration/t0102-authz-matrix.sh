@@ -54,4 +54,33 @@ dump "$TMP/after.sql"
 check "no refused request changed the database" cmp -s "$TMP/before.sql" "$TMP/after.sql"
 diff "$TMP/before.sql" "$TMP/after.sql" | head -n 20
 
+# Every route that takes an id, with a second user's full-scope key
+# against the first user's real connection: 404, and nothing changes.
+seed_pieces
+own=$(new_key "$u" connections:read,connections:write)
+as "$own" POST /api/app-connections '{"externalId":"mine","displayName":"Mine","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"s"}}'
+cid=$(jq -r .id "$TMP/body")
+eve=$(new_user eve@example.com)
+evekey=$(new_key "$eve" connections:read,connections:write,credentials:read,workflows:read,workflows:write)
+snap() {
+	psql_q "SELECT md5(string_agg(id || external_id || display_name || status || value::text || updated_at::text, ',' ORDER BY id)) FROM apconn.app_connection"
+}
+s0=$(snap)
+ni=0
+while IFS='	' read -r methods pattern flags scopes; do
+	case $pattern in *:id*) ;; *) continue ;; esac
+	path=$(echo "$pattern" | sed "s|:id|$cid|")
+	for m in $(echo "$methods" | tr -d ' ' | tr ',' ' '); do
+		[ "$m" = HEAD ] && continue
+		ni=$((ni + 1))
+		http "$m" "$path" '{"displayName":"stolen","config":{"secret_text":"x"},"name":"stolen"}' \
+		    -H "Authorization: Bearer $evekey"
+		expect_error 404 not_found "$m $pattern with another user's id"
+	done
+done <"$TMP/routes"
+check "every route with an id was tried" test "$ni" -ge 8
+check "another user's requests changed nothing" test "$s0" = "$(snap)"
+as "$own" GET "/api/app-connections/$cid"
+expect_status 200 "the owner still reads it"
+
 done_testing

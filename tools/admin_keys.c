@@ -1,0 +1,301 @@
+/*
+ * apconn-admin rotate-keys and import-activepieces: the commands that
+ * seal values outside a request.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+
+#include "../db/db.h"
+#include "../db/seal.h"
+#include "../db/token.h"
+#include "../handlers/handlers.h"
+#include "admin.h"
+
+#define EX_USAGE	64
+
+static struct db *
+open_db(void)
+{
+	struct db	*db = db_new(admin_cfg.database_url);
+
+	if (db_ensure(db) == -1) {
+		fprintf(stderr, "apconn-admin: cannot reach the database\n");
+		exit(1);
+	}
+	return db;
+}
+
+static void
+load_keys(struct keyring *kr)
+{
+	char	err[256];
+
+	if (keyring_parse(kr, admin_cfg.keys, err, sizeof(err)) == -1) {
+		fprintf(stderr, "apconn-admin: %s\n", err);
+		exit(1);
+	}
+}
+
+/* Seals pt for id; out's fields are arena copies. */
+static int
+seal_into(struct keyring *kr, struct arena *a, const char *id,
+    const unsigned char *pt, size_t len, struct sealed_ref *out)
+{
+	struct sealed	s;
+
+	if (seal(kr, id, pt, len, &s) == -1)
+		return -1;
+	out->kid = arena_strdup(a, s.kid);
+	out->iv = arena_strdup(a, s.iv);
+	out->ct = arena_strdup(a, s.ct);
+	out->tag = arena_strdup(a, s.tag);
+	sealed_free(&s);
+	return out->kid && out->iv && out->ct && out->tag ? 0 : -1;
+}
+
+/*
+ * rotate-keys [--batch N]: re-seals, online, every value not under the
+ * active key.  A row written meanwhile is left alone (it was sealed by
+ * its writer, under the active key).  A row that does not open is
+ * reported and skipped.  Exit 1 when any row failed.
+ */
+int
+cmd_rotate_keys(int argc, char **argv)
+{
+	struct keyring		 kr;
+	struct arena		 a;
+	struct db		*db;
+	struct sealed_row	*rows;
+	struct sealed_ref	 s;
+	unsigned char		*pt;
+	size_t			 n, i, len;
+	char			 after[64] = "";
+	long			 batch = 100;
+	unsigned long		 done = 0, changed = 0, failed = 0;
+	enum db_rc		 rc;
+	char			*end;
+	int			 k;
+
+	for (k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--batch") == 0 && k + 1 < argc) {
+			errno = 0;
+			batch = strtol(argv[++k], &end, 10);
+			if (*end != '\0' || errno != 0 || batch < 1 ||
+			    batch > 10000)
+				admin_usage(EX_USAGE, "--batch: expected a "
+				    "number from 1 to 10000");
+		} else
+			admin_usage(EX_USAGE, "rotate-keys: %s: unknown "
+			    "option", argv[k]);
+	}
+	load_keys(&kr);
+	db = open_db();
+	arena_init(&a, 64 << 20);
+	printf("active key: %s\n", keyring_active_kid(&kr));
+	for (;;) {
+		arena_reset(&a);
+		rc = db_rotate_batch(db, &a, keyring_active_kid(&kr), after,
+		    (int)batch, &rows, &n);
+		if (rc != DB_OK) {
+			fprintf(stderr, "apconn-admin: rotate-keys: database "
+			    "error\n");
+			failed++;
+			break;
+		}
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			snprintf(after, sizeof(after), "%s", rows[i].id);
+			if (unseal(&kr, rows[i].id, rows[i].kid, rows[i].iv,
+			    rows[i].ct, rows[i].tag, &pt, &len) == -1) {
+				printf("failed %s: the value does not open "
+				    "with key %s\n", rows[i].id,
+				    rows[i].kid ? rows[i].kid : "(none)");
+				failed++;
+				continue;
+			}
+			k = seal_into(&kr, &a, rows[i].id, pt, len, &s);
+			plain_free(pt, len);
+			if (k == -1) {
+				printf("failed %s: cannot seal\n", rows[i].id);
+				failed++;
+				continue;
+			}
+			rc = db_rotate_update(db, rows[i].id, rows[i].ct, &s);
+			if (rc == DB_OK)
+				done++;
+			else if (rc == DB_NOTFOUND)
+				changed++;
+			else {
+				printf("failed %s: database error\n",
+				    rows[i].id);
+				failed++;
+			}
+		}
+		printf("progress: %lu re-sealed, %lu written meanwhile, %lu "
+		    "failed\n", done, changed, failed);
+		fflush(stdout);
+	}
+	printf("done: %lu re-sealed under %s, %lu written meanwhile, %lu "
+	    "failed\n", done, keyring_active_kid(&kr), changed, failed);
+	arena_free(&a);
+	db_free(db);
+	keyring_free(&kr);
+	return failed ? 1 : 0;
+}
+
+static const char *
+jstr(json_object *o, const char *k)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* One exported row; returns 1 imported, 0 already there, -1 failed. */
+static int
+import_row(struct db *db, struct keyring *kr, struct arena *a,
+    json_object *row, const char *owner, const char *apkey, int dry,
+    const char **why)
+{
+	json_object		*val;
+	struct conn_write	 w;
+	unsigned char		*pt;
+	size_t			 len;
+	const char		*type, *status;
+	enum db_rc		 rc;
+	int			 k;
+
+	memset(&w, 0, sizeof(w));
+	w.id = jstr(row, "id");
+	w.external_id = jstr(row, "externalId");
+	w.display_name = jstr(row, "displayName");
+	w.piece_name = jstr(row, "pieceName");
+	type = jstr(row, "type");
+	*why = "a required field is missing (id, externalId, displayName, "
+	    "pieceName, type, value)";
+	if (w.id == NULL || w.external_id == NULL || w.display_name == NULL ||
+	    w.piece_name == NULL || type == NULL ||
+	    !json_object_object_get_ex(row, "value", &val))
+		return -1;
+	*why = "unknown connection type";
+	if (!conn_type_valid(type))
+		return -1;
+	*why = "the value does not open with AP_ENCRYPTION_KEY";
+	if (unseal_activepieces(apkey, jstr(val, "iv"), jstr(val, "data"),
+	    jstr(val, "authTag"), &pt, &len) == -1)
+		return -1;
+	if (dry) {
+		plain_free(pt, len);
+		return 1;
+	}
+	k = seal_into(kr, a, w.id, pt, len, &w.value);
+	plain_free(pt, len);
+	*why = "cannot seal";
+	if (k == -1)
+		return -1;
+	status = jstr(row, "status");
+	w.owner = owner;
+	w.piece_name = piece_short_name(w.piece_name);
+	w.piece_version = jstr(row, "pieceVersion") ? jstr(row,
+	    "pieceVersion") : "0.0.0";
+	w.type = type;
+	w.status = status && (strcmp(status, "ACTIVE") == 0 ||
+	    strcmp(status, "MISSING") == 0 || strcmp(status, "ERROR") == 0) ?
+	    status : "ACTIVE";
+	rc = db_conn_import(db, &w, jstr(row, "created"));
+	*why = "database error";
+	return rc == DB_OK ? 1 : rc == DB_NOTFOUND ? 0 : -1;
+}
+
+/*
+ * import-activepieces --file=FILE --owner=USER [--dry-run]: a JSON array
+ * of Activepieces app_connection rows, values decrypted with
+ * AP_ENCRYPTION_KEY and sealed under the key ring, ids and external ids
+ * kept.  Idempotent; every unreadable row is reported, the rest go on.
+ */
+int
+cmd_import_activepieces(int argc, char **argv)
+{
+	const char	*file = NULL, *owner = NULL, *why;
+	json_object	*doc;
+	struct keyring	 kr;
+	struct arena	 a;
+	struct db	*db;
+	char		*uid;
+	size_t		 i, n;
+	unsigned long	 imported = 0, present = 0, failed = 0;
+	int		 k, dry = 0, r;
+
+	for (k = 1; k < argc; k++) {
+		if (strncmp(argv[k], "--file=", 7) == 0)
+			file = argv[k] + 7;
+		else if (strncmp(argv[k], "--owner=", 8) == 0)
+			owner = argv[k] + 8;
+		else if (strcmp(argv[k], "--dry-run") == 0)
+			dry = 1;
+		else
+			admin_usage(EX_USAGE, "import-activepieces: %s: unknown "
+			    "option", argv[k]);
+	}
+	if (file == NULL || owner == NULL)
+		admin_usage(EX_USAGE, "import-activepieces: --file and --owner "
+		    "are required");
+	if (admin_cfg.ap_encryption_key == NULL ||
+	    strlen(admin_cfg.ap_encryption_key) != 32) {
+		fprintf(stderr, "apconn-admin: AP_ENCRYPTION_KEY must be the 32 "
+		    "characters of the Activepieces key\n");
+		return 1;
+	}
+	if ((doc = json_object_from_file(file)) == NULL ||
+	    !json_object_is_type(doc, json_type_array)) {
+		fprintf(stderr, "apconn-admin: %s: not a JSON array\n", file);
+		json_object_put(doc);
+		return 1;
+	}
+	load_keys(&kr);
+	db = open_db();
+	arena_init(&a, 64 << 20);
+	if (db_user_resolve(db, &a, owner, &uid) != DB_OK) {
+		fprintf(stderr, "apconn-admin: --owner: no such user\n");
+		json_object_put(doc);
+		return 1;
+	}
+	n = json_object_array_length(doc);
+	for (i = 0; i < n; i++) {
+		json_object	*row = json_object_array_get_idx(doc, i);
+		const char	*id = jstr(row, "id");
+
+		r = import_row(db, &kr, &a, row, uid, admin_cfg.ap_encryption_key,
+		    dry, &why);
+		if (r == 1)
+			imported++;
+		else if (r == 0) {
+			present++;
+			printf("skipped %s: already imported\n", id ? id : "?");
+		} else {
+			failed++;
+			printf("failed row %zu (%s): %s\n", i + 1,
+			    id ? id : "no id", why);
+		}
+	}
+	printf("%s: %lu imported, %lu already there, %lu failed\n",
+	    dry ? "dry run" : "done", imported, present, failed);
+	json_wipe(doc);
+	json_object_put(doc);
+	arena_free(&a);
+	db_free(db);
+	keyring_free(&kr);
+	return failed ? 1 : 0;
+}
