@@ -189,4 +189,18 @@ enum db_rc	 db_rotate_update(struct db *, const char *, const char *,
 enum db_rc	 db_conn_import(struct db *, const struct conn_write *,
 		    const char *);
 
+/* db/pieces.c: the piece catalogue (JSON text built by PostgreSQL). */
+struct piece_query {
+	const char	*words;		/* lowercase text array literal */
+	const char	*categories;	/* lowercase text array literal */
+	const char	*sort;		/* NAME, UPDATED, CREATED */
+	const char	*order;		/* ASC, DESC */
+	const char	*limit;		/* NULL for all */
+};
+
+enum db_rc	 db_piece_list(struct db *, struct arena *,
+		    const struct piece_query *, char **);
+enum db_rc	 db_piece_get(struct db *, struct arena *, const char *,
+		    const char *, const char *, const char *, char **);
+
 #endif

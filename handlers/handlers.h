@@ -87,4 +87,8 @@ int	h_conn_test_saved(struct req *, struct resp *);
 int	h_integ_test(struct req *, struct resp *);
 int	h_integ_test_saved(struct req *, struct resp *);
 
+/* pieces.c */
+int	h_pieces_list(struct req *, struct resp *);
+int	h_pieces_get(struct req *, struct resp *);
+
 #endif

@@ -49,6 +49,10 @@ const struct route routes[] = {
 	    ROUTE_AUTH | ROUTE_JSON, CONN_W },
 	{ M_DELETE,		"/api/integrations/:id", h_integ_delete,
 	    ROUTE_AUTH,		CONN_W },
+	{ M_GET | M_HEAD,	"/api/pieces",		h_pieces_list,
+	    0,			0 },
+	{ M_GET | M_HEAD,	"/api/pieces/*name",	h_pieces_get,
+	    0,			0 },
 	{ M_GET,		"/api/user",		h_user_get,
 	    ROUTE_AUTH,		0 },
 	{ 0, NULL, NULL, 0, 0 }

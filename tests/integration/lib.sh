@@ -234,6 +234,8 @@ http() {
 	shift 2
 	b=""
 	if [ $# -gt 0 ]; then b=$1; shift; fi
+	rm -f "$TMP/body" "$TMP/headers"
+	: >"$TMP/body"
 	ctype="Content-Type: application/json"
 	case "$*" in *Content-Type:*) ctype="X-No-Default: 1" ;; esac
 	if [ -n "$b" ]; then
