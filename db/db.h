@@ -200,6 +200,10 @@ struct piece_query {
 
 enum db_rc	 db_piece_list(struct db *, struct arena *,
 		    const struct piece_query *, char **);
+enum db_rc	 db_piece_upsert(struct db *, const char *, const char *,
+		    int *);
+enum db_rc	 db_piece_known(struct db *, const char *, const char *,
+		    const char *, int *);
 enum db_rc	 db_piece_get(struct db *, struct arena *, const char *,
 		    const char *, const char *, const char *, char **);
 

@@ -1,0 +1,84 @@
+#!/bin/sh
+# apconn-sync-pieces against a local upstream serving recorded piece
+# metadata (tests/fixtures/pieces): the original's flags, full metadata
+# for each new piece, idempotence, and faults that fail one piece only.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+pg_db
+migrate
+SYNC="$top_builddir/apconn-sync-pieces"
+FIX="$top_srcdir/tests/fixtures/pieces"
+total=$(jq length "$FIX/list.json")
+
+# Faults: a copy of the recordings with one truncated piece, one missing,
+# and one list entry without a version.
+mkdir -p "$TMP/broken/full"
+cp "$FIX"/full/*.json "$TMP/broken/full/"
+head -c 200 "$FIX/full/slack@0.17.9.json" >"$TMP/broken/full/slack@0.17.9.json"
+rm "$TMP/broken/full/mysql@0.2.7.json"
+jq '. + [{"name":"@activepieces/piece-nover","displayName":"No version"}]' "$FIX/list.json" >"$TMP/broken/list.json"
+
+fake_start --fixtures "$TMP/broken"
+BROKEN=$FAKE_PORT
+fake_start --fixtures "$FIX"
+export APCONN_OUTBOUND_ALLOW="127.0.0.1"
+base="http://127.0.0.1:$FAKE_PORT/api/v1"
+
+"$SYNC" --base-url="$base" --dry-run >"$TMP/dry.out" 2>&1
+check "--dry-run succeeds" test $? = 0
+check "... lists what it would sync" test "$(grep -c '^would sync' "$TMP/dry.out")" = "$total"
+check "... and stores nothing" test "$(psql_q "SELECT count(*) FROM apconn.piece_metadata")" = 0
+
+"$SYNC" --base-url="$base/" --api-key=k-123 >"$TMP/s1.out" 2>&1
+rc=$?
+tail -n 1 "$TMP/s1.out"
+check "a full sync succeeds" test $rc = 0
+check "... inserting every piece" grep -q "^done: $total listed, $total inserted, 0 updated, 0 unchanged, 0 failed" "$TMP/s1.out"
+check "every piece is stored" test "$(psql_q "SELECT count(*) FROM apconn.piece_metadata")" = "$total"
+check "pieces are stored by short name" test "$(psql_q "SELECT count(*) FROM apconn.piece_metadata WHERE name LIKE '@activepieces/%'")" = 0
+check "full metadata, not the list's counts: slack has its 72 actions" \
+    test "$(psql_q "SELECT count(*) FROM jsonb_object_keys((SELECT actions FROM apconn.piece_metadata WHERE name = 'slack'))")" = 72
+check "an array auth is stored as an array" \
+    test "$(psql_q "SELECT jsonb_typeof(auth) || ':' || jsonb_array_length(auth) FROM apconn.piece_metadata WHERE name = 'slack'")" = "array:2"
+check "a piece without auth has none" \
+    test "$(psql_q "SELECT auth IS NULL FROM apconn.piece_metadata WHERE name = 'delay'")" = t
+check "the api-key header was sent" grep -q '"api-key":"k-123"' "$TMP/fake.log"
+singles=$(grep -c '/api/v1/pieces/' "$TMP/fake.log")
+
+"$SYNC" --base-url="$base" >"$TMP/s2.out" 2>&1
+check "a second sync succeeds" test $? = 0
+check "... and changes nothing" grep -q "^done: $total listed, 0 inserted, 0 updated, $total unchanged, 0 failed" "$TMP/s2.out"
+check "... without fetching any piece again" test "$(grep -c '/api/v1/pieces/' "$TMP/fake.log")" = "$singles"
+
+psql_q "DELETE FROM apconn.piece_metadata" >/dev/null
+"$SYNC" --base-url="$base" --only=slack,@activepieces/piece-openai >"$TMP/s3.out" 2>&1
+check "--only takes short and full names" grep -q "^done: 2 listed, 2 inserted" "$TMP/s3.out"
+"$SYNC" --base-url="$base" --limit=3 >"$TMP/s4.out" 2>&1
+check "--limit caps the list" grep -q "^done: 3 listed" "$TMP/s4.out"
+
+app_start 2
+nginx_start
+http GET /api/pieces/openai
+expect_json '.auth.props | keys | join(",")' "apiKey,apiVersion,baseUrl" "a synced piece is served in full"
+http GET /api/pieces
+expect_json '[.[] | select(.name == "slack") | .actions] | join(",")' 72 "and summarised with counts"
+
+psql_q "DELETE FROM apconn.piece_metadata" >/dev/null
+"$SYNC" --base-url="http://127.0.0.1:$BROKEN/api/v1" >"$TMP/s5.out" 2>&1
+rc=$?
+cat "$TMP/s5.out" | grep -v '^synced'
+check "a sync with bad pieces exits 1" test $rc = 1
+check "the truncated piece fails" grep -q "^failed slack@0.17.9: the answer is not a JSON object" "$TMP/s5.out"
+check "the missing piece fails" grep -q "^failed mysql@0.2.7: HTTP 404" "$TMP/s5.out"
+check "the entry without a version fails" grep -q "^failed entry $((total + 1)): no name or version" "$TMP/s5.out"
+check "every other piece is stored" test "$(psql_q "SELECT count(*) FROM apconn.piece_metadata")" = $((total - 2))
+
+"$SYNC" --base-url="http://127.0.0.1:1/api/v1" >"$TMP/s6.out" 2>&1
+check "an unreachable upstream exits 1" test $? = 1
+check "... saying it cannot read the list" grep -q "cannot read the piece list" "$TMP/s6.out"
+APCONN_OUTBOUND_ALLOW= "$SYNC" --base-url="$base" >"$TMP/s7.out" 2>&1
+check "a loopback upstream outside the allow-list is refused" grep -q "cannot read the piece list: scheme or host not allowed" "$TMP/s7.out"
+"$SYNC" --bogus >/dev/null 2>&1
+check "an unknown option is a usage error (64)" test $? = 64
+
+done_testing

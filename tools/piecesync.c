@@ -1,0 +1,260 @@
+/*
+ * The piece sync (see piecesync.h).  One bad piece never stops the rest:
+ * it is counted as failed and reported, and what succeeded stays.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "../fcgi/egress.h"
+#include "../db/db.h"
+#include "../handlers/handlers.h"
+#include "piecesync.h"
+
+#define LIST_MAX	(64 * 1024 * 1024)
+#define PIECE_MAX	(16 * 1024 * 1024)
+
+static enum egress_rc
+fetch(const struct sync_opts *o, const char *url, size_t max,
+    struct egress_resp *resp, char *detail, size_t detailsz)
+{
+	struct egress_req	 q;
+	char			 key[512];
+	const char		*h[3] = { "Accept: application/json", NULL, NULL };
+
+	if (o->api_key != NULL && *o->api_key != '\0') {
+		snprintf(key, sizeof(key), "api-key: %s", o->api_key);
+		h[1] = key;
+	}
+	memset(&q, 0, sizeof(q));
+	q.method = "GET";
+	q.url = url;
+	q.headers = h;
+	q.connect_timeout_ms = 5000;
+	q.timeout_ms = 60000;
+	q.max_body = max;
+	return egress_perform(&q, resp, detail, detailsz);
+}
+
+static int
+wanted(const char *only, const char *name)
+{
+	const char	*p, *end;
+	size_t		 len;
+	char		 one[256];
+
+	if (only == NULL || *only == '\0')
+		return 1;
+	for (p = only; *p != '\0'; p = *end ? end + 1 : end) {
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		len = (size_t)(end - p);
+		if (len == 0 || len >= sizeof(one))
+			continue;
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (strcmp(piece_short_name(one), name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static char *
+url_escape(const char *s)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	char			*out, *o;
+
+	if ((out = malloc(strlen(s) * 3 + 1)) == NULL)
+		return NULL;
+	for (o = out; *s != '\0'; s++) {
+		unsigned char	c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || strchr("-_.~", c) != NULL)
+			*o++ = (char)c;
+		else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static const char *
+str_of(json_object *o, const char *k)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Fetches and stores one piece; returns 1, 2, 0 (as upsert) or -1. */
+static int
+sync_one(struct db *db, const struct sync_opts *o, const char *full,
+    const char *shortname, const char *version, char *why, size_t whysz)
+{
+	struct egress_resp	 resp;
+	json_object		*doc = NULL;
+	char			 detail[256], *url = NULL, *en = NULL, *ev = NULL;
+	const char		*dn, *dv;
+	enum egress_rc		 orc;
+	int			 outcome = -1;
+	size_t			 n;
+
+	if ((en = url_escape(full)) == NULL || (ev = url_escape(version)) ==
+	    NULL) {
+		snprintf(why, whysz, "out of memory");
+		goto out;
+	}
+	n = strlen(o->base) + strlen(en) + strlen(ev) + 32;
+	if ((url = malloc(n)) == NULL)
+		goto out;
+	snprintf(url, n, "%s/pieces/%s?version=%s", o->base, en, ev);
+	orc = fetch(o, url, PIECE_MAX, &resp, detail, sizeof(detail));
+	if (orc != EG_OK) {
+		snprintf(why, whysz, "%s (%s)", egress_rc_str(orc), detail);
+		goto out;
+	}
+	if (resp.status != 200) {
+		snprintf(why, whysz, "HTTP %ld", resp.status);
+		egress_resp_free(&resp);
+		goto out;
+	}
+	doc = json_tokener_parse(resp.body);
+	egress_resp_free(&resp);
+	if (doc == NULL || !json_object_is_type(doc, json_type_object)) {
+		snprintf(why, whysz, "the answer is not a JSON object");
+		goto out;
+	}
+	dn = str_of(doc, "name");
+	dv = str_of(doc, "version");
+	if (dn == NULL || dv == NULL || strcmp(piece_short_name(dn),
+	    shortname) != 0 || strcmp(dv, version) != 0) {
+		snprintf(why, whysz, "the answer is not %s@%s", shortname,
+		    version);
+		goto out;
+	}
+	if (db_piece_upsert(db, shortname, json_object_to_json_string_ext(doc,
+	    JSON_C_TO_STRING_PLAIN), &outcome) != DB_OK) {
+		snprintf(why, whysz, "the database refused it");
+		outcome = -1;
+	}
+out:
+	json_object_put(doc);
+	free(url);
+	free(en);
+	free(ev);
+	return outcome;
+}
+
+/*
+ * Runs one sync.  say() gets one line per piece and event.  Returns 0
+ * when nothing failed, 1 when a piece failed, -1 when the list itself
+ * could not be read.
+ */
+int
+piece_sync(struct db *db, const struct sync_opts *o, struct sync_result *r,
+    void (*say)(const char *))
+{
+	struct egress_resp	 resp;
+	struct timespec		 t0, t1;
+	json_object		*list = NULL, *e;
+	char			 url[2048], detail[256], line[768], why[384];
+	const char		*name, *version, *updated, *shortname;
+	enum egress_rc		 orc;
+	size_t			 i, n;
+	int			 known, out, rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	snprintf(url, sizeof(url), "%s/pieces", o->base);
+	orc = fetch(o, url, LIST_MAX, &resp, detail, sizeof(detail));
+	if (orc != EG_OK || resp.status != 200) {
+		snprintf(line, sizeof(line), "cannot read the piece list: %s",
+		    orc != EG_OK ? detail : "unexpected HTTP status");
+		say(line);
+		if (orc == EG_OK)
+			egress_resp_free(&resp);
+		goto done;
+	}
+	list = json_tokener_parse(resp.body);
+	egress_resp_free(&resp);
+	if (list == NULL || !json_object_is_type(list, json_type_array)) {
+		say("cannot read the piece list: not a JSON array");
+		goto done;
+	}
+	n = json_object_array_length(list);
+	if (o->limit > 0 && n > (size_t)o->limit)
+		n = (size_t)o->limit;
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(list, i);
+		name = str_of(e, "name");
+		version = str_of(e, "version");
+		updated = str_of(e, "updated");
+		if (name == NULL || version == NULL) {
+			snprintf(line, sizeof(line), "failed entry %zu: no "
+			    "name or version", i + 1);
+			say(line);
+			r->failed++;
+			continue;
+		}
+		shortname = piece_short_name(name);
+		if (!wanted(o->only, shortname))
+			continue;
+		r->listed++;
+		if (db_piece_known(db, shortname, version, updated, &known) !=
+		    DB_OK) {
+			snprintf(line, sizeof(line), "failed %s@%s: database "
+			    "unavailable", shortname, version);
+			say(line);
+			r->failed++;
+			continue;
+		}
+		if (known) {
+			r->unchanged++;
+			continue;
+		}
+		if (o->dry) {
+			snprintf(line, sizeof(line), "would sync %s@%s",
+			    shortname, version);
+			say(line);
+			continue;
+		}
+		out = sync_one(db, o, name, shortname, version, why,
+		    sizeof(why));
+		if (out < 0) {
+			snprintf(line, sizeof(line), "failed %s@%s: %s",
+			    shortname, version, why);
+			r->failed++;
+		} else {
+			snprintf(line, sizeof(line), "synced %s@%s (%s)",
+			    shortname, version, out == 1 ? "inserted" :
+			    out == 2 ? "updated" : "unchanged");
+			if (out == 1)
+				r->inserted++;
+			else if (out == 2)
+				r->updated++;
+			else
+				r->unchanged++;
+		}
+		say(line);
+	}
+	rc = r->failed ? 1 : 0;
+done:
+	json_object_put(list);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->elapsed = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return rc;
+}

@@ -1,0 +1,31 @@
+/*
+ * The piece sync, shared by apconn-sync-pieces and the server's
+ * background job: read the upstream list, fetch each new or changed
+ * name@version in full, and upsert it in its own statement.
+ */
+#ifndef APCONN_PIECESYNC_H
+#define APCONN_PIECESYNC_H
+
+struct db;
+
+struct sync_opts {
+	const char	*base;		/* API base, version included */
+	const char	*api_key;	/* sent as "api-key", or NULL */
+	long		 limit;		/* cap on the list */
+	const char	*only;		/* comma-separated names, or NULL */
+	int		 dry;
+};
+
+struct sync_result {
+	unsigned long	 listed;
+	unsigned long	 inserted;
+	unsigned long	 updated;
+	unsigned long	 unchanged;
+	unsigned long	 failed;
+	double		 elapsed;
+};
+
+int	piece_sync(struct db *, const struct sync_opts *, struct sync_result *,
+	    void (*)(const char *));
+
+#endif
