@@ -207,4 +207,11 @@ enum db_rc	 db_piece_known(struct db *, const char *, const char *,
 enum db_rc	 db_piece_get(struct db *, struct arena *, const char *,
 		    const char *, const char *, const char *, char **);
 
+/* db/jobs.c: background job locks and results. */
+int		 db_job_lock(struct db *, long long);
+void		 db_job_unlock(struct db *, long long);
+enum db_rc	 db_job_record(struct db *, const char *, const char *, double,
+		    int, const char *);
+enum db_rc	 db_job_last(struct db *, struct arena *, char **);
+
 #endif

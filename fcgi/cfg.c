@@ -53,6 +53,8 @@ static const struct cfg_key {
 	    offsetof(struct config, session_days), 1, 3650, 0, "30" },
 	{ "APCONN_ACCESS_LOG", NULL, CFG_INT,
 	    offsetof(struct config, access_log), 0, 1, 0, "1" },
+	{ "APCONN_SYNC_INTERVAL", NULL, CFG_INT,
+	    offsetof(struct config, sync_interval), 0, 604800, 0, "21600" },
 };
 #define NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

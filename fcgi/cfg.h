@@ -19,6 +19,7 @@ struct config {
 	char	*outbound_allow;	/* APCONN_OUTBOUND_ALLOW */
 	int	 session_days;		/* APCONN_SESSION_DAYS */
 	int	 access_log;		/* APCONN_ACCESS_LOG */
+	int	 sync_interval;		/* APCONN_SYNC_INTERVAL, 0 = off */
 };
 
 int	 cfg_load(struct config *, const char *, char *, size_t);

@@ -38,6 +38,7 @@
 #include "../db/db.h"
 #include "../db/seal.h"
 #include "../handlers/handlers.h"
+#include "../tools/jobs.h"
 
 #define EX_USAGE	64
 #define MAXWORKERS	256
@@ -58,11 +59,14 @@ struct slot {
 	time_t		 retired;	/* 0 while current */
 };
 
-static struct group	 groups[2] = {
+/* groups[2] is the background job runner: one process, no socket. */
+#define NGROUPS	3
+static struct group	 groups[NGROUPS] = {
 	{ "main", NULL, -1, 4 },
 	{ "outbound", NULL, -1, 2 },
+	{ "jobs", NULL, -1, 1 },
 };
-static struct slot	 slots[2 * MAXWORKERS * 2];
+static struct slot	 slots[2 * MAXWORKERS * 2 + 4];
 static struct config	 cfg;
 static struct keyring	 keys;
 static const char	*cfg_path;
@@ -248,11 +252,12 @@ spawn(int gi)
 #ifdef __linux__
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
-		for (k = 0; k < 2; k++)
+		for (k = 0; k < NGROUPS; k++)
 			if (k != gi && groups[k].fd != -1)
 				close(groups[k].fd);
-		log_init(groups[gi].name[0] == 'm' ? "apconn-fcgi" :
-		    "apconn-fcgi-outbound");
+		if (gi == 2)
+			jobs_main(&cfg);
+		log_init(gi == 0 ? "apconn-fcgi" : "apconn-fcgi-outbound");
 		worker_main(groups[gi].fd);
 	default:
 		break;
@@ -299,8 +304,8 @@ fill(time_t *hold)
 
 	if (now < *hold)
 		return;
-	for (gi = 0; gi < 2; gi++) {
-		if (groups[gi].fd == -1)
+	for (gi = 0; gi < NGROUPS; gi++) {
+		if (gi < 2 ? groups[gi].fd == -1 : cfg.sync_interval == 0)
 			continue;
 		while (current_count(gi) < groups[gi].nworkers)
 			if (spawn(gi) == -1)

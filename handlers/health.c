@@ -7,6 +7,7 @@ int
 h_health_get(struct req *r, struct resp *resp)
 {
 	json_object	*o;
+	char		*jobs;
 	enum db_rc	 rc;
 
 	rc = db_ping(r->db);
@@ -24,5 +25,8 @@ h_health_get(struct req *r, struct resp *resp)
 	json_object_object_add(o, "database", json_object_new_string("ok"));
 	json_object_object_add(o, "version",
 	    json_object_new_string(PACKAGE_VERSION));
+	/* The last run of each background job, whichever host ran it. */
+	if (db_job_last(r->db, r->arena, &jobs) == DB_OK)
+		json_object_object_add(o, "jobs", json_tokener_parse(jobs));
 	return resp_json(resp, 200, o);
 }

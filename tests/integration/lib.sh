@@ -30,6 +30,9 @@ TEST_NAME=$(basename "$0" .sh)
 # A fixed test key ring (two keys: the first is active).
 : "${APCONN_KEYS:=k2:TIRZl9XbmrFgdWvTJ1GytvyiSWOwTu8lvJ6h4WHxt6g=,k1:wwbn0CJcu4fCX4mRf8iGc2dScV3ELoWCjv86WqKp3hs=}"
 export APCONN_KEYS
+# The background piece sync stays off unless a test turns it on.
+: "${APCONN_SYNC_INTERVAL:=0}"
+export APCONN_SYNC_INTERVAL
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/apconn-$TEST_NAME.XXXXXX")
 chmod 755 "$TMP"
 PIDS=""

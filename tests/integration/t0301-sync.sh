@@ -14,6 +14,7 @@ total=$(jq length "$FIX/list.json")
 # and one list entry without a version.
 mkdir -p "$TMP/broken/full"
 cp "$FIX"/full/*.json "$TMP/broken/full/"
+chmod -R u+w "$TMP/broken"
 head -c 200 "$FIX/full/slack@0.17.9.json" >"$TMP/broken/full/slack@0.17.9.json"
 rm "$TMP/broken/full/mysql@0.2.7.json"
 jq '. + [{"name":"@activepieces/piece-nover","displayName":"No version"}]' "$FIX/list.json" >"$TMP/broken/list.json"

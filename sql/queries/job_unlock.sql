@@ -1,0 +1,2 @@
+-- $1 the job's lock key
+SELECT pg_advisory_unlock($1::bigint)::text

@@ -1,0 +1,109 @@
+/* The background job runner (see jobs.h). */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../fcgi/cfg.h"
+#include "../fcgi/egress.h"
+#include "../fcgi/log.h"
+#include "../db/db.h"
+#include "jobs.h"
+#include "piecesync.h"
+
+static volatile sig_atomic_t	jobs_quit;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	jobs_quit = 1;
+}
+
+static void
+say(const char *line)
+{
+	if (strncmp(line, "failed", 6) == 0 || strncmp(line, "cannot", 6) == 0)
+		log_warnx("piece sync: %s", line);
+}
+
+static void
+run_piece_sync(struct db *db, const struct config *cfg, const char *host)
+{
+	struct sync_opts	o;
+	struct sync_result	r;
+	char			summary[256], base[1024];
+	size_t			len;
+	double			started;
+	int			rc;
+
+	if (!db_job_lock(db, JOB_LOCK_PIECE_SYNC)) {
+		log_info("piece sync: another host is running it");
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	snprintf(base, sizeof(base), "%s", cfg->pieces_url);
+	len = strlen(base);
+	while (len > 0 && base[len - 1] == '/')
+		base[--len] = '\0';
+	o.base = base;
+	o.api_key = cfg->pieces_api_key;
+	o.limit = 1000;
+	started = (double)time(NULL);
+	rc = piece_sync(db, &o, &r, say);
+	snprintf(summary, sizeof(summary), "%lu listed, %lu inserted, %lu "
+	    "updated, %lu unchanged, %lu failed, %.2fs%s", r.listed,
+	    r.inserted, r.updated, r.unchanged, r.failed, r.elapsed,
+	    rc == -1 ? " (the list could not be read)" : "");
+	log_info("piece sync: %s", summary);
+	(void)db_job_record(db, "piece_sync", host, started, rc == 0,
+	    summary);
+	db_job_unlock(db, JOB_LOCK_PIECE_SYNC);
+}
+
+void
+jobs_main(const struct config *cfg)
+{
+	struct sigaction	 sa;
+	struct timespec		 ts;
+	struct db		*db;
+	char			 host[256], err[256];
+	sigset_t		 set;
+	time_t			 next;
+
+	log_init("apconn-jobs");
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	if (egress_init(cfg->outbound_allow, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	db = db_new(cfg->database_url);
+	next = time(NULL);
+	while (!jobs_quit) {
+		if (time(NULL) >= next) {
+			if (db_ensure(db) == 0)
+				run_piece_sync(db, cfg, host);
+			next = time(NULL) + cfg->sync_interval;
+		}
+		ts.tv_sec = 1;
+		ts.tv_nsec = 0;
+		nanosleep(&ts, NULL);
+	}
+	egress_cleanup();
+	db_free(db);
+	exit(0);
+}
