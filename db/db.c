@@ -99,7 +99,9 @@ db_setup(struct db *db)
 
 	res = PQexec(db->conn, "SELECT pg_catalog.set_config('search_path', "
 	    "'', false), pg_catalog.set_config('statement_timeout', '10s', "
-	    "false), pg_catalog.set_config('lock_timeout', '5s', false)");
+	    "false), pg_catalog.set_config('lock_timeout', '5s', false), "
+	    "pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', "
+	    "false)");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		goto fail;
 	PQclear(res);
