@@ -214,4 +214,22 @@ enum db_rc	 db_job_record(struct db *, const char *, const char *, double,
 		    int, const char *);
 enum db_rc	 db_job_last(struct db *, struct arena *, char **);
 
+/* db/oauth2.c: authorization states (stored hashed, one use). */
+struct oauth2_state {
+	const char	*hash;		/* hex SHA-256 of the state */
+	const char	*user_id;
+	const char	*piece_name;
+	const char	*piece_version;
+	const char	*redirect_url;
+	const char	*client_id;
+	int		 pkce;
+	const char	*props;		/* JSON text or NULL */
+};
+
+enum db_rc	 db_oauth2_state_insert(struct db *, const struct oauth2_state *);
+enum db_rc	 db_oauth2_state_check(struct db *, struct arena *, const char *,
+		    char **, char **, int *);
+enum db_rc	 db_oauth2_state_use(struct db *, const char *, const char *,
+		    const char *, int *);
+
 #endif

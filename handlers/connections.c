@@ -230,6 +230,7 @@ conn_upsert_body(struct req *r, struct resp *resp, json_object *b,
 {
 	const char	*ext, *name, *piece, *type, *version, *vtype;
 	json_object	*value, *meta, *auth = NULL, *stored = NULL;
+	json_object	*exchanged = NULL;
 	struct conn_write w;
 	char		*found = NULL;
 	int		 legacy = 0, placeholder = 0, st;
@@ -284,15 +285,27 @@ conn_upsert_body(struct req *r, struct resp *resp, json_object *b,
 			return resp_error_field(resp, 400, "invalid_value",
 			    "value.type", "value.type must equal type");
 		if (strcmp(type, "OAUTH2") == 0 &&
-		    json_object_object_get_ex(value, "code", NULL))
-			return resp_error_field(resp, 400,
-			    "oauth2_exchange_unavailable", "value.code",
-			    "OAuth2 code exchange is not available");
+		    json_object_object_get_ex(value, "code", NULL)) {
+			/* The original's client-held flow: exchange first. */
+			char	msg[256];
+
+			st = oauth2_exchange(r, resp, piece, version, value,
+			    &exchanged, msg, sizeof(msg));
+			if (st == 400 && resp->body == NULL)
+				return resp_error_field(resp, 400,
+				    "oauth2_exchange_failed", "value.code",
+				    "%s", msg);
+			if (st != 0)
+				return st;
+			value = exchanged;
+		}
 		st = conn_check_value(r, resp, piece, version, type, value, &auth,
 		    &legacy, &found);
 		json_object_put(auth);
-		if (st != 0)
+		if (st != 0) {
+			vault_discard(exchanged);
 			return st;
+		}
 		json_object_object_add(value, "type",
 		    json_object_new_string(type));
 		stored = json_object_get(value);
@@ -308,7 +321,8 @@ conn_upsert_body(struct req *r, struct resp *resp, json_object *b,
 	w.status = placeholder ? "MISSING" : "ACTIVE";
 	w.metadata = metadata_text(r, meta, legacy);
 	st = conn_store(r, resp, &w, stored, placeholder, out);
-	json_object_put(stored);
+	vault_discard(stored);		/* wipes exchanged too: same object */
+	json_object_put(exchanged);
 	return st;
 }
 

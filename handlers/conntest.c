@@ -174,9 +174,28 @@ h_conn_test(struct req *r, struct resp *resp)
 		return resp_error(resp, 400, "invalid_request",
 		    "type, pieceName and value are required");
 	if (strcmp(json_object_get_string(t), "OAUTH2") == 0 &&
-	    json_object_object_get_ex(v, "code", NULL))
-		return test_answer(resp, 0, "OAuth2 code exchange is not "
-		    "available");
+	    json_object_object_get_ex(v, "code", NULL)) {
+		/* As the original: the test performs the exchange. */
+		json_object	*got = NULL, *e;
+		int		 st;
+
+		st = oauth2_exchange(r, resp, piece_short_name(
+		    json_object_get_string(p)), NULL, v, &got, msg,
+		    sizeof(msg));
+		if (st == 0) {
+			vault_discard(got);
+			return test_answer(resp, 1, "Connection successful");
+		}
+		if (st == 400 && resp->body == NULL)
+			return test_answer(resp, 0, msg);
+		if (st == 400 || st == 404) {
+			snprintf(msg, sizeof(msg), "%s",
+			    json_object_object_get_ex(resp->body, "error", &e) ?
+			    json_object_get_string(e) : "Invalid request");
+			return test_answer(resp, 0, msg);
+		}
+		return st;
+	}
 	if (!conn_type_valid(json_object_get_string(t)))
 		return test_answer(resp, 0, "Unknown connection type");
 	return test_value(r, resp, piece_short_name(json_object_get_string(p)),

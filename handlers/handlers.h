@@ -91,4 +91,11 @@ int	h_integ_test_saved(struct req *, struct resp *);
 int	h_pieces_list(struct req *, struct resp *);
 int	h_pieces_get(struct req *, struct resp *);
 
+/* oauth2.c */
+int	pkce_challenge(const char *, char [44]);
+int	oauth2_exchange(struct req *, struct resp *, const char *, const char *,
+	    json_object *, json_object **, char *, size_t);
+int	h_oauth2_start(struct req *, struct resp *);
+int	h_oauth2_callback(struct req *, struct resp *);
+
 #endif

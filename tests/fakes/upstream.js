@@ -8,6 +8,7 @@
 //   /slow?ms=N          answers after N ms
 //   /big?bytes=N        a chunked body of N bytes
 //   /redirect?to=URL    302 to URL
+//   /oauth[/X]/token    an OAuth2 token endpoint (code "good-code")
 //   /api/v1/pieces...   recorded piece metadata from --fixtures (list.json
 //                       and full/NAME@VERSION.json)
 // Every request is logged on stdout (method, url, headers) so tests can
@@ -62,6 +63,20 @@ const server = http.createServer((req, res) => {
 		if (p === '/redirect') {
 			res.writeHead(302, { Location: u.searchParams.get('to') });
 			return res.end();
+		}
+		if ((m = p.match(/^\/oauth\/(?:([^/]+)\/)?token$/))) {
+			// A token endpoint: code "good-code" (or the
+			// client_credentials grant) gets tokens, others an error.
+			const f = new URLSearchParams(body);
+			if (f.get('grant_type') === 'client_credentials' ||
+			    f.get('code') === 'good-code')
+				return send(res, 200, { access_token: 'at-' +
+				    Date.now(), token_type: 'Bearer',
+				    refresh_token: 'rt-1', expires_in: '3600',
+				    scope: 'a b', region: m[1] || null,
+				    team: { id: 'T1' } });
+			return send(res, 400, { error: 'invalid_grant',
+			    error_description: 'The code is invalid' });
 		}
 		if (fixtures && (m = p.match(/^\/api\/v1\/pieces(?:\/(.+))?$/))) {
 			if (!m[1])

@@ -1,0 +1,567 @@
+/*
+ * OAuth2, the original's client-held flow: start builds the authorization
+ * URL from the piece's OAUTH2 definition and records a random state
+ * (stored hashed, ten minutes, one use); the callback checks the state
+ * and hands the code back as JSON; the OAUTH2 upsert (or test) exchanges
+ * the code at the piece's token URL.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "../fcgi/egress.h"
+#include "../fcgi/log.h"
+#include "../db/token.h"
+#include "handlers.h"
+
+#define URL_MAX		8192
+
+static const char *
+ostr(json_object *o, const char *k)
+{
+	json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Appends s percent-encoded (form style) to buf; 0, or -1 when full. */
+static int
+enc(char *buf, size_t cap, size_t *off, const char *s)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	unsigned char		c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (*off + 4 >= cap)
+			return -1;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || strchr("-_.~", c) != NULL)
+			buf[(*off)++] = (char)c;
+		else {
+			buf[(*off)++] = '%';
+			buf[(*off)++] = hex[c >> 4];
+			buf[(*off)++] = hex[c & 15];
+		}
+	}
+	buf[*off] = '\0';
+	return 0;
+}
+
+/* Appends "&k=v" (or "k=v" first, or after sep) to a query or form. */
+static int
+param(char *buf, size_t cap, size_t *off, const char *k, const char *v)
+{
+	if (v == NULL)
+		return 0;
+	if (*off + 2 >= cap)
+		return -1;
+	if (*off > 0 && buf[*off - 1] != '?' && buf[*off - 1] != '&')
+		buf[(*off)++] = '&';
+	buf[*off] = '\0';
+	if (enc(buf, cap, off, k) == -1 || *off + 2 >= cap)
+		return -1;
+	buf[(*off)++] = '=';
+	buf[*off] = '\0';
+	return enc(buf, cap, off, v);
+}
+
+/*
+ * Replaces every {name} in tmpl with props[name] (a string) into out.
+ * Returns 0, or -1 with *missing naming the first absent prop.
+ */
+static int
+subst(const char *tmpl, json_object *props, char *out, size_t cap,
+    char *missing, size_t missz)
+{
+	const char	*p, *end, *v;
+	char		 name[128];
+	size_t		 o = 0, n;
+
+	for (p = tmpl; *p != '\0';) {
+		if (*p == '{' && (end = strchr(p + 1, '}')) != NULL &&
+		    (n = (size_t)(end - p - 1)) > 0 && n < sizeof(name)) {
+			memcpy(name, p + 1, n);
+			name[n] = '\0';
+			if ((v = ostr(props, name)) == NULL || *v == '\0') {
+				snprintf(missing, missz, "%s", name);
+				return -1;
+			}
+			if (o + strlen(v) + 1 >= cap)
+				return -1;
+			memcpy(out + o, v, strlen(v));
+			o += strlen(v);
+			p = end + 1;
+			continue;
+		}
+		if (o + 2 >= cap)
+			return -1;
+		out[o++] = *p++;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* The S256 challenge of a PKCE verifier (RFC 7636), base64url, 43 chars. */
+int
+pkce_challenge(const char *verifier, char out[44])
+{
+	unsigned char	h[32];
+	unsigned int	n = 0;
+
+	if (EVP_Digest(verifier, strlen(verifier), h, &n, EVP_sha256(),
+	    NULL) != 1)
+		return -1;
+	return b64url_encode(h, sizeof(h), out, 44) == 43 ? 0 : -1;
+}
+
+static int
+state_hash(const char *state, char out[65])
+{
+	unsigned char	h[32];
+	unsigned int	n = 0;
+
+	if (EVP_Digest(state, strlen(state), h, &n, EVP_sha256(), NULL) != 1)
+		return -1;
+	hex_encode(h, sizeof(h), out);
+	return 0;
+}
+
+/* The OAUTH2 entry of piece's auth (borrowed from *auth, which caller puts). */
+static json_object *
+oauth2_def(struct req *r, struct resp *resp, const char *piece,
+    const char *version, json_object **auth, int *st)
+{
+	char		*ver;
+	int		 known, offers;
+	json_object	*def;
+
+	*st = 0;
+	known = piece_auth_lookup(r, resp, piece, version, auth, &ver);
+	if (known < 0) {
+		*st = -known;
+		return NULL;
+	}
+	if (!known) {
+		*st = resp_error(resp, 404, "not_found", "Piece not found");
+		return NULL;
+	}
+	def = piece_auth_find(*auth, "OAUTH2", &offers);
+	if (def == NULL || ostr(def, "authUrl") == NULL) {
+		*st = resp_error(resp, 400, "no_oauth2",
+		    "Piece does not define OAuth2 auth URL");
+		return NULL;
+	}
+	return def;
+}
+
+/*
+ * POST /api/app-connections/oauth2/start {pieceName, pieceVersion?,
+ * clientId, redirectUrl, props?}: the client-held flow of the original.
+ */
+int
+h_oauth2_start(struct req *r, struct resp *resp)
+{
+	const char		*piece, *client, *redirect, *version, *s, *prompt;
+	json_object		*props = NULL, *auth = NULL, *def, *scope, *pd,
+				*extra, *o, *req;
+	struct oauth2_state	 os;
+	unsigned char		 rnd[32];
+	char			 url[URL_MAX], base[URL_MAX], missing[128];
+	char			 state[49], hash[65], verifier[44], challenge[44];
+	char			 scopes[2048];
+	size_t			 off, i, so = 0;
+	int			 st, pkce;
+	enum db_rc		 rc;
+
+	piece = ostr(r->json, "pieceName");
+	client = ostr(r->json, "clientId");
+	redirect = ostr(r->json, "redirectUrl");
+	version = ostr(r->json, "pieceVersion");
+	if (piece == NULL || *piece == '\0' || client == NULL ||
+	    *client == '\0' || redirect == NULL || *redirect == '\0')
+		return resp_error(resp, 400, "invalid_request",
+		    "pieceName, clientId, and redirectUrl are required");
+	if (strncmp(redirect, "https://", 8) != 0 &&
+	    strncmp(redirect, "http://", 7) != 0)
+		return resp_error_field(resp, 400, "invalid_request",
+		    "redirectUrl", "redirectUrl must be an http(s) URL");
+	if (json_object_object_get_ex(r->json, "props", &props) &&
+	    props != NULL && !json_object_is_type(props, json_type_object))
+		return resp_error_field(resp, 400, "invalid_request", "props",
+		    "props must be an object");
+	piece = piece_short_name(piece);
+	if ((def = oauth2_def(r, resp, piece, version, &auth, &st)) == NULL) {
+		json_object_put(auth);
+		return st;
+	}
+	/* Required props must be there: they may fill {placeholders}. */
+	if (json_object_object_get_ex(def, "props", &pd) &&
+	    json_object_is_type(pd, json_type_object)) {
+		json_object_object_foreach(pd, k, d) {
+			if (json_object_object_get_ex(d, "required", &req) &&
+			    json_object_get_boolean(req) &&
+			    (ostr(props, k) == NULL || *ostr(props, k) == '\0')) {
+				const char *f;
+
+				/* k lives in auth: copy it before the put. */
+				f = arena_printf(r->arena, "props.%s", k);
+				json_object_put(auth);
+				return resp_error_field(resp, 400,
+				    "invalid_request", f,
+				    "A required prop is missing");
+			}
+		}
+	}
+	if (subst(ostr(def, "authUrl"), props, base, sizeof(base), missing,
+	    sizeof(missing)) == -1) {
+		json_object_put(auth);
+		return resp_error_field(resp, 400, "invalid_request",
+		    arena_printf(r->arena, "props.%s", missing),
+		    "A prop the authorization URL needs is missing");
+	}
+	if (json_object_object_get_ex(def, "scope", &scope) &&
+	    json_object_is_type(scope, json_type_array)) {
+		for (i = 0; i < json_object_array_length(scope); i++) {
+			s = json_object_get_string(
+			    json_object_array_get_idx(scope, i));
+			if (s == NULL)
+				continue;
+			so += (size_t)snprintf(scopes + so, sizeof(scopes) - so,
+			    "%s%s", so ? " " : "", s);
+			if (so >= sizeof(scopes))
+				so = sizeof(scopes) - 1;
+		}
+	}
+	scopes[so] = '\0';
+	pkce = json_object_object_get_ex(def, "pkce", &o) &&
+	    json_object_get_boolean(o);
+
+	if (RAND_bytes(rnd, 24) != 1)
+		goto fail;
+	hex_encode(rnd, 24, state);
+	if (RAND_bytes(rnd, 32) != 1 || b64url_encode(rnd, 32, verifier,
+	    sizeof(verifier)) != 43 || pkce_challenge(verifier, challenge) == -1 ||
+	    state_hash(state, hash) == -1)
+		goto fail;
+
+	snprintf(url, sizeof(url), "%s%s", base, strchr(base, '?') ?
+	    (base[strlen(base) - 1] == '?' || base[strlen(base) - 1] == '&' ?
+	    "" : "&") : "?");
+	off = strlen(url);
+	prompt = ostr(def, "prompt");
+	if (param(url, sizeof(url), &off, "client_id", client) == -1 ||
+	    param(url, sizeof(url), &off, "redirect_uri", redirect) == -1 ||
+	    param(url, sizeof(url), &off, "response_type", "code") == -1 ||
+	    (so > 0 && param(url, sizeof(url), &off, "scope", scopes) == -1) ||
+	    param(url, sizeof(url), &off, "state", state) == -1 ||
+	    param(url, sizeof(url), &off, "access_type", "offline") == -1 ||
+	    (prompt != NULL && strcmp(prompt, "omit") != 0 &&
+	    param(url, sizeof(url), &off, "prompt", prompt) == -1) ||
+	    (pkce && (param(url, sizeof(url), &off, "code_challenge",
+	    challenge) == -1 || param(url, sizeof(url), &off,
+	    "code_challenge_method", "S256") == -1)))
+		goto toolong;
+	if (json_object_object_get_ex(def, "extra", &extra) &&
+	    json_object_is_type(extra, json_type_object)) {
+		json_object_object_foreach(extra, k, v) {
+			if (json_object_is_type(v, json_type_string) &&
+			    param(url, sizeof(url), &off, k,
+			    json_object_get_string(v)) == -1)
+				goto toolong;
+		}
+	}
+	memset(&os, 0, sizeof(os));
+	os.hash = hash;
+	os.user_id = r->who.user_id;
+	os.piece_name = piece;
+	os.piece_version = version;
+	os.redirect_url = redirect;
+	os.client_id = client;
+	os.pkce = pkce;
+	os.props = props ? arena_strdup(r->arena,
+	    json_object_to_json_string_ext(props, JSON_C_TO_STRING_PLAIN)) :
+	    NULL;
+	json_object_put(auth);
+	if ((rc = db_oauth2_state_insert(r->db, &os)) != DB_OK)
+		return resp_db_error(resp, rc);
+	o = json_object_new_object();
+	json_object_object_add(o, "authorizationUrl",
+	    json_object_new_string(url));
+	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_object_add(o, "codeVerifier",
+	    json_object_new_string(verifier));
+	json_object_object_add(o, "codeChallenge",
+	    json_object_new_string(challenge));
+	OPENSSL_cleanse(verifier, sizeof(verifier));
+	return resp_json(resp, 200, o);
+toolong:
+	json_object_put(auth);
+	return resp_error(resp, 400, "invalid_request",
+	    "The authorization URL would be too long");
+fail:
+	json_object_put(auth);
+	return resp_error(resp, 500, "internal", "Internal error");
+}
+
+static int
+callback_error(struct resp *resp, const char *error, const char *desc)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string("error"));
+	json_object_object_add(o, "error", json_object_new_string(error));
+	json_object_object_add(o, "errorDescription",
+	    json_object_new_string(desc));
+	return resp_json(resp, 400, o);
+}
+
+/*
+ * GET /api/app-connections/oauth2/callback?code&state (or ?error): checks
+ * the state (known, unexpired, unused, the caller's when a credential is
+ * presented) and answers the code as JSON, as the original does.
+ */
+int
+h_oauth2_callback(struct req *r, struct resp *resp)
+{
+	const char	*code = req_query(r, "code"), *state = req_query(r,
+			    "state"), *err = req_query(r, "error"), *d;
+	char		 hash[65], *user, *piece;
+	int		 usable;
+	enum db_rc	 rc;
+	json_object	*o;
+
+	if (err != NULL) {
+		d = req_query(r, "error_description");
+		return callback_error(resp, err, d ? d : "");
+	}
+	if (code == NULL || *code == '\0')
+		return resp_error(resp, 400, "invalid_request",
+		    "Missing OAuth2 code");
+	if (state == NULL || *state == '\0' || strlen(state) > 256 ||
+	    state_hash(state, hash) == -1)
+		return callback_error(resp, "invalid_state",
+		    "The authorization state is missing or unknown");
+	rc = db_oauth2_state_check(r->db, r->arena, hash, &user, &piece,
+	    &usable);
+	if (rc != DB_OK && rc != DB_NOTFOUND)
+		return resp_db_error(resp, rc);
+	if (rc == DB_NOTFOUND || !usable || (r->authed &&
+	    strcmp(user, r->who.user_id) != 0))
+		return callback_error(resp, "invalid_state", "The "
+		    "authorization state is unknown, expired or already used");
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string("success"));
+	json_object_object_add(o, "code", json_object_new_string(code));
+	json_object_object_add(o, "state", json_object_new_string(state));
+	return resp_json(resp, 200, o);
+}
+
+static void
+copy_if(json_object *dst, const char *k, json_object *src, const char *sk)
+{
+	json_object	*v;
+
+	if (json_object_object_get_ex(src, sk, &v) && v != NULL)
+		json_object_object_add(dst, k, json_object_get(v));
+}
+
+/*
+ * Exchanges the code of an OAUTH2 value at the piece's token URL.  A
+ * value carrying "state" must name a state this user started for this
+ * piece, unexpired and unused (it is consumed).  Returns 0 with *out the
+ * value to store (the caller puts it), 400 with a message when the state
+ * or the provider says no (*provider set for the latter), or another
+ * error status in resp.
+ */
+int
+oauth2_exchange(struct req *r, struct resp *resp, const char *piece,
+    const char *version, json_object *value, json_object **out,
+    char *msg, size_t msgsz)
+{
+	json_object		*auth = NULL, *def, *props = NULL, *tok = NULL,
+				*v, *o;
+	struct egress_req	 q;
+	struct egress_resp	 er;
+	const char		*state, *method, *id, *secret, *grant, *h[4];
+	char			 tokurl[URL_MAX], form[URL_MAX], missing[128];
+	char			 hash[65], basic[1024], pair[768], detail[256];
+	size_t			 off = 0;
+	enum egress_rc		 orc;
+	enum db_rc		 rc;
+	int			 st, pkce = 1, n;
+	static const char *const std[] = { "access_token", "token_type",
+	    "refresh_token", "scope", "expires_in", NULL };
+
+	*out = NULL;
+	if ((def = oauth2_def(r, resp, piece, version, &auth, &st)) == NULL) {
+		json_object_put(auth);
+		return st;
+	}
+	if (ostr(def, "tokenUrl") == NULL) {
+		json_object_put(auth);
+		return resp_error(resp, 400, "no_oauth2",
+		    "Piece does not define an OAuth2 token URL");
+	}
+	if ((state = ostr(value, "state")) != NULL) {
+		if (state_hash(state, hash) == -1) {
+			json_object_put(auth);
+			return resp_error(resp, 500, "internal",
+			    "Internal error");
+		}
+		rc = db_oauth2_state_use(r->db, hash, r->who.user_id, piece,
+		    &pkce);
+		if (rc != DB_OK) {
+			json_object_put(auth);
+			if (rc != DB_NOTFOUND)
+				return resp_db_error(resp, rc);
+			return resp_error_field(resp, 400, "invalid_state",
+			    "value.state", "The authorization state is "
+			    "unknown, expired or already used");
+		}
+	}
+	json_object_object_get_ex(value, "props", &props);
+	if (subst(ostr(def, "tokenUrl"), props, tokurl, sizeof(tokurl),
+	    missing, sizeof(missing)) == -1) {
+		json_object_put(auth);
+		return resp_error_field(resp, 400, "invalid_value",
+		    arena_printf(r->arena, "value.props.%s", missing),
+		    "A prop the token URL needs is missing");
+	}
+	id = ostr(value, "client_id");
+	secret = ostr(value, "client_secret");
+	grant = ostr(value, "grant_type") ? ostr(value, "grant_type") :
+	    "authorization_code";
+	method = ostr(value, "authorization_method") ? ostr(value,
+	    "authorization_method") : ostr(def, "authorizationMethod") ?
+	    ostr(def, "authorizationMethod") : "BODY";
+	/* def goes with auth below: keep a copy of what comes from it. */
+	if ((method = arena_strdup(r->arena, method)) == NULL)
+		goto toolong;
+	form[0] = '\0';
+	if (param(form, sizeof(form), &off, "grant_type", grant) == -1 ||
+	    (strcmp(grant, "authorization_code") == 0 &&
+	    (param(form, sizeof(form), &off, "code", ostr(value, "code")) == -1 ||
+	    param(form, sizeof(form), &off, "redirect_uri",
+	    ostr(value, "redirect_url")) == -1 ||
+	    (pkce && param(form, sizeof(form), &off, "code_verifier",
+	    ostr(value, "code_challenge")) == -1))) ||
+	    (strcmp(grant, "client_credentials") == 0 &&
+	    param(form, sizeof(form), &off, "scope", ostr(value, "scope")) == -1))
+		goto toolong;
+	h[0] = "Content-Type: application/x-www-form-urlencoded";
+	h[1] = "Accept: application/json";
+	h[2] = h[3] = NULL;
+	if (strcmp(method, "HEADER") == 0) {
+		n = snprintf(pair, sizeof(pair), "%s:%s", id ? id : "",
+		    secret ? secret : "");
+		if (n < 0 || (size_t)n >= sizeof(pair))
+			goto toolong;
+		memcpy(basic, "Authorization: Basic ", 21);
+		if (b64std_encode((unsigned char *)pair, (size_t)n, basic + 21,
+		    sizeof(basic) - 21) < 0)
+			goto toolong;
+		h[2] = basic;
+	} else if (param(form, sizeof(form), &off, "client_id", id) == -1 ||
+	    param(form, sizeof(form), &off, "client_secret", secret) == -1)
+		goto toolong;
+	memset(&q, 0, sizeof(q));
+	q.method = "POST";
+	q.url = tokurl;
+	q.headers = h;
+	q.body = form;
+	q.bodylen = off;
+	q.connect_timeout_ms = 5000;
+	q.timeout_ms = 15000;
+	q.max_body = 256 * 1024;
+	orc = egress_perform(&q, &er, detail, sizeof(detail));
+	OPENSSL_cleanse(form, sizeof(form));
+	OPENSSL_cleanse(pair, sizeof(pair));
+	OPENSSL_cleanse(basic, sizeof(basic));
+	json_object_put(auth);
+	if (orc != EG_OK) {
+		log_warnx("%s token exchange for %s: %s: %s", r->id, piece,
+		    egress_rc_str(orc), detail);
+		snprintf(msg, msgsz, orc == EG_TIMEOUT ? "The OAuth2 provider "
+		    "did not answer in time" : "The OAuth2 provider could not "
+		    "be reached");
+		return 400;
+	}
+	tok = json_tokener_parse(er.body);
+	egress_resp_free(&er);
+	if (er.status < 200 || er.status > 299 || tok == NULL ||
+	    ostr(tok, "access_token") == NULL) {
+		if (ostr(tok, "error_description") != NULL)
+			snprintf(msg, msgsz, "%s", ostr(tok,
+			    "error_description"));
+		else if (ostr(tok, "error") != NULL)
+			snprintf(msg, msgsz, "%s", ostr(tok, "error"));
+		else
+			snprintf(msg, msgsz, "OAuth2 token exchange failed "
+			    "with %ld", er.status);
+		if (tok != NULL) {
+			json_wipe(tok);
+			json_object_put(tok);
+		}
+		return 400;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("OAUTH2"));
+	copy_if(o, "access_token", tok, "access_token");
+	json_object_object_add(o, "token_type", json_object_new_string(
+	    ostr(tok, "token_type") ? ostr(tok, "token_type") : "bearer"));
+	json_object_object_add(o, "refresh_token", json_object_new_string(
+	    ostr(tok, "refresh_token") ? ostr(tok, "refresh_token") : ""));
+	if (json_object_object_get_ex(tok, "scope", &v) && v != NULL)
+		copy_if(o, "scope", tok, "scope");
+	else
+		copy_if(o, "scope", value, "scope");
+	if (json_object_object_get_ex(tok, "expires_in", &v) && v != NULL) {
+		/* Numbers sent as strings are coerced, as Activepieces does. */
+		long long	e = json_object_get_int64(v);
+
+		if (e > 0)
+			json_object_object_add(o, "expires_in",
+			    json_object_new_int64(e));
+	}
+	json_object_object_add(o, "claimed_at",
+	    json_object_new_int64((long long)time(NULL)));
+	json_object_object_add(o, "token_url", json_object_new_string(tokurl));
+	copy_if(o, "client_id", value, "client_id");
+	copy_if(o, "client_secret", value, "client_secret");
+	copy_if(o, "redirect_url", value, "redirect_url");
+	json_object_object_add(o, "authorization_method",
+	    json_object_new_string(method));
+	json_object_object_add(o, "grant_type", json_object_new_string(grant));
+	copy_if(o, "props", value, "props");
+	v = json_object_new_object();
+	json_object_object_foreach(tok, k, tv) {
+		size_t	i;
+		int	skip = 0;
+
+		for (i = 0; std[i] != NULL; i++)
+			if (strcmp(k, std[i]) == 0)
+				skip = 1;
+		if (!skip)
+			json_object_object_add(v, k, json_object_get(tv));
+	}
+	json_object_object_add(o, "data", v);
+	json_object_put(tok);	/* its strings now live in o too */
+	*out = o;
+	return 0;
+toolong:
+	json_object_put(auth);
+	OPENSSL_cleanse(form, sizeof(form));
+	return resp_error(resp, 400, "invalid_value",
+	    "The token request would be too long");
+}
