@@ -232,6 +232,18 @@ req_parse_json(struct req *r, const char **why)
 	return 0;
 }
 
+/* The string value of key k of object o, or NULL (absent, not a string). */
+const char *
+json_str(json_object *o, const char *k)
+{
+	json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
 /*
  * Wipes every string value of o in place: request bodies carry
  * credentials and json-c frees without wiping.  The one sanctioned cast

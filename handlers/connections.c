@@ -20,17 +20,6 @@
 #define EXTERNAL_ID_MAX	255
 #define NAME_MAX_LEN	255
 
-static const char *
-body_str(json_object *o, const char *k)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static int
 not_found(struct resp *resp)
 {
@@ -235,11 +224,11 @@ conn_upsert_body(struct req *r, struct resp *resp, json_object *b,
 	char		*found = NULL;
 	int		 legacy = 0, placeholder = 0, st;
 
-	ext = body_str(b, "externalId");
-	name = body_str(b, "displayName");
-	piece = body_str(b, "pieceName");
-	type = body_str(b, "type");
-	version = body_str(b, "pieceVersion");
+	ext = json_str(b, "externalId");
+	name = json_str(b, "displayName");
+	piece = json_str(b, "pieceName");
+	type = json_str(b, "type");
+	version = json_str(b, "pieceVersion");
 	if (ext == NULL || *ext == '\0')
 		return bad_body(resp, "externalId");
 	if (strlen(ext) > EXTERNAL_ID_MAX)
@@ -280,7 +269,7 @@ conn_upsert_body(struct req *r, struct resp *resp, json_object *b,
 			    "unsupported_connection_type", "type",
 			    "Only direct OAuth2 app credentials are supported "
 			    "in this deployment");
-		vtype = body_str(value, "type");
+		vtype = json_str(value, "type");
 		if (vtype != NULL && strcmp(vtype, type) != 0)
 			return resp_error_field(resp, 400, "invalid_value",
 			    "value.type", "value.type must equal type");
@@ -572,7 +561,7 @@ h_conn_update(struct req *r, struct resp *resp)
 	enum db_rc	 rc;
 	int		 st;
 
-	name = body_str(r->json, "displayName");
+	name = json_str(r->json, "displayName");
 	if (json_object_object_get_ex(r->json, "displayName", &m) && m != NULL &&
 	    name == NULL)
 		return resp_error_field(resp, 400, "invalid_request",

@@ -55,17 +55,6 @@ piece_short_name(const char *name)
 	return name;
 }
 
-static const char *
-str_field(json_object *o, const char *k)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /*
  * Finds the auth method of type in a piece's auth definition (an object,
  * an array of them, or NULL for a piece without auth).  Returns the entry
@@ -84,7 +73,7 @@ piece_auth_find(json_object *auth, const char *type, int *offers)
 		return NULL;
 	}
 	if (json_object_is_type(auth, json_type_object)) {
-		t = str_field(auth, "type");
+		t = json_str(auth, "type");
 		*offers = t != NULL && strcmp(t, type) == 0;
 		return *offers ? auth : NULL;
 	}
@@ -93,7 +82,7 @@ piece_auth_find(json_object *auth, const char *type, int *offers)
 	n = json_object_array_length(auth);
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(auth, i);
-		t = str_field(e, "type");
+		t = json_str(e, "type");
 		if (t != NULL && strcmp(t, type) == 0) {
 			*offers = 1;
 			return e;
@@ -105,7 +94,7 @@ piece_auth_find(json_object *auth, const char *type, int *offers)
 static int
 nonempty_string(json_object *o, const char *k)
 {
-	const char	*s = str_field(o, k);
+	const char	*s = json_str(o, k);
 
 	return s != NULL && *s != '\0';
 }
@@ -155,7 +144,7 @@ static int
 prop_valid(json_object *def, json_object *v, char *msg, size_t msgsz,
     const char *name)
 {
-	const char	*pt = str_field(def, "type");
+	const char	*pt = json_str(def, "type");
 	json_object	*req;
 	size_t		 i, n;
 	int		 required;
@@ -330,7 +319,7 @@ prop_is_secret(json_object *def, const char *name)
 	if (def == NULL || !json_object_object_get_ex(def, "props", &pdefs) ||
 	    !json_object_object_get_ex(pdefs, name, &p))
 		return def == NULL;	/* unknown piece: every prop */
-	t = str_field(p, "type");
+	t = json_str(p, "type");
 	return t != NULL && (strcmp(t, "SECRET_TEXT") == 0 ||
 	    strcmp(t, "PASSWORD") == 0);
 }
@@ -350,7 +339,7 @@ conn_value_redact(json_object *value, json_object *def)
 
 	for (i = 0; secret_fields[i] != NULL; i++)
 		json_object_object_del(value, secret_fields[i]);
-	t = str_field(value, "type");
+	t = json_str(value, "type");
 	if (t == NULL || strcmp(t, "CUSTOM_AUTH") != 0)
 		return;		/* OAUTH2 props are configuration */
 	if (!json_object_object_get_ex(value, "props", &props) ||

@@ -23,17 +23,6 @@
 
 #define URL_MAX		8192
 
-static const char *
-ostr(json_object *o, const char *k)
-{
-	json_object	*v;
-
-	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* Appends s percent-encoded (form style) to buf; 0, or -1 when full. */
 static int
 enc(char *buf, size_t cap, size_t *off, const char *s)
@@ -93,7 +82,7 @@ subst(const char *tmpl, json_object *props, char *out, size_t cap,
 		    (n = (size_t)(end - p - 1)) > 0 && n < sizeof(name)) {
 			memcpy(name, p + 1, n);
 			name[n] = '\0';
-			if ((v = ostr(props, name)) == NULL || *v == '\0') {
+			if ((v = json_str(props, name)) == NULL || *v == '\0') {
 				snprintf(missing, missz, "%s", name);
 				return -1;
 			}
@@ -157,7 +146,7 @@ oauth2_def(struct req *r, struct resp *resp, const char *piece,
 		return NULL;
 	}
 	def = piece_auth_find(*auth, "OAUTH2", &offers);
-	if (def == NULL || ostr(def, "authUrl") == NULL) {
+	if (def == NULL || json_str(def, "authUrl") == NULL) {
 		*st = resp_error(resp, 400, "no_oauth2",
 		    "Piece does not define OAuth2 auth URL");
 		return NULL;
@@ -184,10 +173,10 @@ h_oauth2_start(struct req *r, struct resp *resp)
 	int			 st, pkce;
 	enum db_rc		 rc;
 
-	piece = ostr(r->json, "pieceName");
-	client = ostr(r->json, "clientId");
-	redirect = ostr(r->json, "redirectUrl");
-	version = ostr(r->json, "pieceVersion");
+	piece = json_str(r->json, "pieceName");
+	client = json_str(r->json, "clientId");
+	redirect = json_str(r->json, "redirectUrl");
+	version = json_str(r->json, "pieceVersion");
 	if (piece == NULL || *piece == '\0' || client == NULL ||
 	    *client == '\0' || redirect == NULL || *redirect == '\0')
 		return resp_error(resp, 400, "invalid_request",
@@ -211,7 +200,7 @@ h_oauth2_start(struct req *r, struct resp *resp)
 		json_object_object_foreach(pd, k, d) {
 			if (json_object_object_get_ex(d, "required", &req) &&
 			    json_object_get_boolean(req) &&
-			    (ostr(props, k) == NULL || *ostr(props, k) == '\0')) {
+			    (json_str(props, k) == NULL || *json_str(props, k) == '\0')) {
 				const char *f;
 
 				/* k lives in auth: copy it before the put. */
@@ -223,7 +212,7 @@ h_oauth2_start(struct req *r, struct resp *resp)
 			}
 		}
 	}
-	if (subst(ostr(def, "authUrl"), props, base, sizeof(base), missing,
+	if (subst(json_str(def, "authUrl"), props, base, sizeof(base), missing,
 	    sizeof(missing)) == -1) {
 		json_object_put(auth);
 		return resp_error_field(resp, 400, "invalid_request",
@@ -259,7 +248,7 @@ h_oauth2_start(struct req *r, struct resp *resp)
 	    (base[strlen(base) - 1] == '?' || base[strlen(base) - 1] == '&' ?
 	    "" : "&") : "?");
 	off = strlen(url);
-	prompt = ostr(def, "prompt");
+	prompt = json_str(def, "prompt");
 	if (param(url, sizeof(url), &off, "client_id", client) == -1 ||
 	    param(url, sizeof(url), &off, "redirect_uri", redirect) == -1 ||
 	    param(url, sizeof(url), &off, "response_type", "code") == -1 ||
@@ -408,12 +397,12 @@ oauth2_exchange(struct req *r, struct resp *resp, const char *piece,
 		json_object_put(auth);
 		return st;
 	}
-	if (ostr(def, "tokenUrl") == NULL) {
+	if (json_str(def, "tokenUrl") == NULL) {
 		json_object_put(auth);
 		return resp_error(resp, 400, "no_oauth2",
 		    "Piece does not define an OAuth2 token URL");
 	}
-	if ((state = ostr(value, "state")) != NULL) {
+	if ((state = json_str(value, "state")) != NULL) {
 		if (state_hash(state, hash) == -1) {
 			json_object_put(auth);
 			return resp_error(resp, 500, "internal",
@@ -431,33 +420,33 @@ oauth2_exchange(struct req *r, struct resp *resp, const char *piece,
 		}
 	}
 	json_object_object_get_ex(value, "props", &props);
-	if (subst(ostr(def, "tokenUrl"), props, tokurl, sizeof(tokurl),
+	if (subst(json_str(def, "tokenUrl"), props, tokurl, sizeof(tokurl),
 	    missing, sizeof(missing)) == -1) {
 		json_object_put(auth);
 		return resp_error_field(resp, 400, "invalid_value",
 		    arena_printf(r->arena, "value.props.%s", missing),
 		    "A prop the token URL needs is missing");
 	}
-	id = ostr(value, "client_id");
-	secret = ostr(value, "client_secret");
-	grant = ostr(value, "grant_type") ? ostr(value, "grant_type") :
+	id = json_str(value, "client_id");
+	secret = json_str(value, "client_secret");
+	grant = json_str(value, "grant_type") ? json_str(value, "grant_type") :
 	    "authorization_code";
-	method = ostr(value, "authorization_method") ? ostr(value,
-	    "authorization_method") : ostr(def, "authorizationMethod") ?
-	    ostr(def, "authorizationMethod") : "BODY";
+	method = json_str(value, "authorization_method") ? json_str(value,
+	    "authorization_method") : json_str(def, "authorizationMethod") ?
+	    json_str(def, "authorizationMethod") : "BODY";
 	/* def goes with auth below: keep a copy of what comes from it. */
 	if ((method = arena_strdup(r->arena, method)) == NULL)
 		goto toolong;
 	form[0] = '\0';
 	if (param(form, sizeof(form), &off, "grant_type", grant) == -1 ||
 	    (strcmp(grant, "authorization_code") == 0 &&
-	    (param(form, sizeof(form), &off, "code", ostr(value, "code")) == -1 ||
+	    (param(form, sizeof(form), &off, "code", json_str(value, "code")) == -1 ||
 	    param(form, sizeof(form), &off, "redirect_uri",
-	    ostr(value, "redirect_url")) == -1 ||
+	    json_str(value, "redirect_url")) == -1 ||
 	    (pkce && param(form, sizeof(form), &off, "code_verifier",
-	    ostr(value, "code_challenge")) == -1))) ||
+	    json_str(value, "code_challenge")) == -1))) ||
 	    (strcmp(grant, "client_credentials") == 0 &&
-	    param(form, sizeof(form), &off, "scope", ostr(value, "scope")) == -1))
+	    param(form, sizeof(form), &off, "scope", json_str(value, "scope")) == -1))
 		goto toolong;
 	h[0] = "Content-Type: application/x-www-form-urlencoded";
 	h[1] = "Accept: application/json";
@@ -500,12 +489,12 @@ oauth2_exchange(struct req *r, struct resp *resp, const char *piece,
 	tok = json_tokener_parse(er.body);
 	egress_resp_free(&er);
 	if (er.status < 200 || er.status > 299 || tok == NULL ||
-	    ostr(tok, "access_token") == NULL) {
-		if (ostr(tok, "error_description") != NULL)
-			snprintf(msg, msgsz, "%s", ostr(tok,
+	    json_str(tok, "access_token") == NULL) {
+		if (json_str(tok, "error_description") != NULL)
+			snprintf(msg, msgsz, "%s", json_str(tok,
 			    "error_description"));
-		else if (ostr(tok, "error") != NULL)
-			snprintf(msg, msgsz, "%s", ostr(tok, "error"));
+		else if (json_str(tok, "error") != NULL)
+			snprintf(msg, msgsz, "%s", json_str(tok, "error"));
 		else
 			snprintf(msg, msgsz, "OAuth2 token exchange failed "
 			    "with %ld", er.status);
@@ -519,9 +508,9 @@ oauth2_exchange(struct req *r, struct resp *resp, const char *piece,
 	json_object_object_add(o, "type", json_object_new_string("OAUTH2"));
 	copy_if(o, "access_token", tok, "access_token");
 	json_object_object_add(o, "token_type", json_object_new_string(
-	    ostr(tok, "token_type") ? ostr(tok, "token_type") : "bearer"));
+	    json_str(tok, "token_type") ? json_str(tok, "token_type") : "bearer"));
 	json_object_object_add(o, "refresh_token", json_object_new_string(
-	    ostr(tok, "refresh_token") ? ostr(tok, "refresh_token") : ""));
+	    json_str(tok, "refresh_token") ? json_str(tok, "refresh_token") : ""));
 	if (json_object_object_get_ex(tok, "scope", &v) && v != NULL)
 		copy_if(o, "scope", tok, "scope");
 	else

@@ -74,13 +74,28 @@ etag_matches(const char *inm, const char *etag)
 	    strcmp(inm, "*") == 0);
 }
 
+/* Answers json with an ETag and Cache-Control, or 304 when it matches. */
+static int
+answer_cacheable(struct req *r, struct resp *resp, const char *json)
+{
+	char	*etag;
+
+	resp->cache = "public, max-age=60";
+	if ((etag = etag_of(r->arena, json)) != NULL) {
+		resp_header(resp, "ETag", etag);
+		if (etag_matches(r->if_none_match, etag))
+			return 304;
+	}
+	return resp_raw(resp, 200, json);
+}
+
 /* GET /api/pieces */
 int
 h_pieces_list(struct req *r, struct resp *resp)
 {
 	struct piece_query	 q;
 	const char		*v, *cats[CATS_MAX], *p, *end;
-	char			 words[1024], catlit[1024], *json, *etag;
+	char			 words[1024], catlit[1024], *json;
 	size_t			 wo = 0, co = 0, n, i, nw = 0;
 	long			 limit;
 	enum db_rc		 rc;
@@ -136,12 +151,7 @@ h_pieces_list(struct req *r, struct resp *resp)
 	}
 	if ((rc = db_piece_list(r->db, r->arena, &q, &json)) != DB_OK)
 		return resp_db_error(resp, rc);
-	resp->cache = "public, max-age=60";
-	if ((etag = etag_of(r->arena, json)) != NULL)
-		resp_header(resp, "ETag", etag);
-	if (etag != NULL && etag_matches(r->if_none_match, etag))
-		return 304;
-	return resp_raw(resp, 200, json);
+	return answer_cacheable(r, resp, json);
 }
 
 /* Parses "X.Y.Z" into n[3]; returns the end, or NULL. */
@@ -205,7 +215,7 @@ int
 h_pieces_get(struct req *r, struct resp *resp)
 {
 	const char	*exact, *name;
-	char		*lo, *hi, *json, *etag;
+	char		*lo, *hi, *json;
 	enum db_rc	 rc;
 
 	name = piece_short_name(r->param[0]);
@@ -218,10 +228,5 @@ h_pieces_get(struct req *r, struct resp *resp)
 		return resp_error(resp, 404, "not_found", "Piece not found");
 	if (rc != DB_OK)
 		return resp_db_error(resp, rc);
-	resp->cache = "public, max-age=60";
-	if ((etag = etag_of(r->arena, json)) != NULL)
-		resp_header(resp, "ETag", etag);
-	if (etag != NULL && etag_matches(r->if_none_match, etag))
-		return 304;
-	return resp_raw(resp, 200, json);
+	return answer_cacheable(r, resp, json);
 }

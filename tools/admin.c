@@ -61,6 +61,19 @@ admin_usage(int code, const char *fmt, ...)
 	exit(code);
 }
 
+/* The database of the configuration, or exit 1 with a message. */
+struct db *
+admin_open_db(void)
+{
+	struct db	*db = db_new(admin_cfg.database_url);
+
+	if (db_ensure(db) == -1) {
+		fprintf(stderr, "apconn-admin: cannot reach the database\n");
+		exit(1);
+	}
+	return db;
+}
+
 static void
 say(const char *line)
 {

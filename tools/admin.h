@@ -6,6 +6,9 @@
 
 extern struct config admin_cfg;
 
+struct db;
+struct db	*admin_open_db(void);
+
 void	admin_usage(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 int	cmd_migrate(int, char **);

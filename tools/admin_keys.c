@@ -21,18 +21,6 @@
 
 #define EX_USAGE	64
 
-static struct db *
-open_db(void)
-{
-	struct db	*db = db_new(admin_cfg.database_url);
-
-	if (db_ensure(db) == -1) {
-		fprintf(stderr, "apconn-admin: cannot reach the database\n");
-		exit(1);
-	}
-	return db;
-}
-
 static void
 load_keys(struct keyring *kr)
 {
@@ -97,7 +85,7 @@ cmd_rotate_keys(int argc, char **argv)
 			    "option", argv[k]);
 	}
 	load_keys(&kr);
-	db = open_db();
+	db = admin_open_db();
 	arena_init(&a, 64 << 20);
 	printf("active key: %s\n", keyring_active_kid(&kr));
 	for (;;) {
@@ -152,17 +140,6 @@ cmd_rotate_keys(int argc, char **argv)
 	return failed ? 1 : 0;
 }
 
-static const char *
-jstr(json_object *o, const char *k)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* One exported row; returns 1 imported, 0 already there, -1 failed. */
 static int
 import_row(struct db *db, struct keyring *kr, struct arena *a,
@@ -178,11 +155,11 @@ import_row(struct db *db, struct keyring *kr, struct arena *a,
 	int			 k;
 
 	memset(&w, 0, sizeof(w));
-	w.id = jstr(row, "id");
-	w.external_id = jstr(row, "externalId");
-	w.display_name = jstr(row, "displayName");
-	w.piece_name = jstr(row, "pieceName");
-	type = jstr(row, "type");
+	w.id = json_str(row, "id");
+	w.external_id = json_str(row, "externalId");
+	w.display_name = json_str(row, "displayName");
+	w.piece_name = json_str(row, "pieceName");
+	type = json_str(row, "type");
 	*why = "a required field is missing (id, externalId, displayName, "
 	    "pieceName, type, value)";
 	if (w.id == NULL || w.external_id == NULL || w.display_name == NULL ||
@@ -193,8 +170,8 @@ import_row(struct db *db, struct keyring *kr, struct arena *a,
 	if (!conn_type_valid(type))
 		return -1;
 	*why = "the value does not open with AP_ENCRYPTION_KEY";
-	if (unseal_activepieces(apkey, jstr(val, "iv"), jstr(val, "data"),
-	    jstr(val, "authTag"), &pt, &len) == -1)
+	if (unseal_activepieces(apkey, json_str(val, "iv"), json_str(val, "data"),
+	    json_str(val, "authTag"), &pt, &len) == -1)
 		return -1;
 	if (dry) {
 		plain_free(pt, len);
@@ -205,16 +182,16 @@ import_row(struct db *db, struct keyring *kr, struct arena *a,
 	*why = "cannot seal";
 	if (k == -1)
 		return -1;
-	status = jstr(row, "status");
+	status = json_str(row, "status");
 	w.owner = owner;
 	w.piece_name = piece_short_name(w.piece_name);
-	w.piece_version = jstr(row, "pieceVersion") ? jstr(row,
+	w.piece_version = json_str(row, "pieceVersion") ? json_str(row,
 	    "pieceVersion") : "0.0.0";
 	w.type = type;
 	w.status = status && (strcmp(status, "ACTIVE") == 0 ||
 	    strcmp(status, "MISSING") == 0 || strcmp(status, "ERROR") == 0) ?
 	    status : "ACTIVE";
-	rc = db_conn_import(db, &w, jstr(row, "created"));
+	rc = db_conn_import(db, &w, json_str(row, "created"));
 	*why = "database error";
 	return rc == DB_OK ? 1 : rc == DB_NOTFOUND ? 0 : -1;
 }
@@ -265,7 +242,7 @@ cmd_import_activepieces(int argc, char **argv)
 		return 1;
 	}
 	load_keys(&kr);
-	db = open_db();
+	db = admin_open_db();
 	arena_init(&a, 64 << 20);
 	if (db_user_resolve(db, &a, owner, &uid) != DB_OK) {
 		fprintf(stderr, "apconn-admin: --owner: no such user\n");
@@ -275,7 +252,7 @@ cmd_import_activepieces(int argc, char **argv)
 	n = json_object_array_length(doc);
 	for (i = 0; i < n; i++) {
 		json_object	*row = json_object_array_get_idx(doc, i);
-		const char	*id = jstr(row, "id");
+		const char	*id = json_str(row, "id");
 
 		r = import_row(db, &kr, &a, row, uid, admin_cfg.ap_encryption_key,
 		    dry, &why);

@@ -33,18 +33,6 @@ opt_value(int argc, char **argv, int *i, const char *name)
 	return argv[++*i];
 }
 
-static struct db *
-open_db(void)
-{
-	struct db	*db = db_new(admin_cfg.database_url);
-
-	if (db_ensure(db) == -1) {
-		fprintf(stderr, "apconn-admin: cannot reach the database\n");
-		exit(1);
-	}
-	return db;
-}
-
 static int
 db_fail(const char *what, enum db_rc rc)
 {
@@ -81,7 +69,7 @@ user_create(int argc, char **argv)
 		admin_usage(EX_USAGE, "user create: --email ADDRESS is "
 		    "required");
 	arena_init(&a, 1 << 20);
-	db = open_db();
+	db = admin_open_db();
 	rc = db_user_create(db, &a, email, name, 0, &u);
 	if (rc == DB_CONFLICT && if_missing &&
 	    (rc = db_user_resolve(db, &a, email, &id)) == DB_OK)
@@ -113,7 +101,7 @@ user_list(int argc, char **argv)
 	(void)argv;
 	if (argc > 2)
 		admin_usage(EX_USAGE, "user list takes no options");
-	db = open_db();
+	db = admin_open_db();
 	printf("id\temail\tname\tanonymous\tcreated\tapi_keys\n");
 	rc = db_user_list(db, print_row);
 	db_free(db);
@@ -171,7 +159,7 @@ token_create(int argc, char **argv)
 		    "executor, admin");
 	scope_array_literal(mask, lit, sizeof(lit));
 	arena_init(&a, 1 << 20);
-	db = open_db();
+	db = admin_open_db();
 	if ((rc = db_user_resolve(db, &a, user, &uid)) != DB_OK)
 		ret = db_fail("token create: --user", rc);
 	else if ((rc = db_apikey_create(db, &a, uid, name, lit, (int)days,
@@ -204,7 +192,7 @@ token_revoke(int argc, char **argv)
 			    "session token, not an API key");
 		arg = id;
 	}
-	db = open_db();
+	db = admin_open_db();
 	rc = db_apikey_revoke(db, arg);
 	db_free(db);
 	if (rc != DB_OK)
@@ -232,7 +220,7 @@ token_list(int argc, char **argv)
 			    "option", argv[i]);
 	}
 	arena_init(&a, 1 << 20);
-	db = open_db();
+	db = admin_open_db();
 	if (user != NULL)
 		rc = db_user_resolve(db, &a, user, &uid);
 	if (rc == DB_OK) {

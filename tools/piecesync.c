@@ -88,17 +88,6 @@ url_escape(const char *s)
 	return out;
 }
 
-static const char *
-str_of(json_object *o, const char *k)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* Fetches and stores one piece; returns 1, 2, 0 (as upsert) or -1. */
 static int
 sync_one(struct db *db, const struct sync_opts *o, const char *full,
@@ -137,8 +126,8 @@ sync_one(struct db *db, const struct sync_opts *o, const char *full,
 		snprintf(why, whysz, "the answer is not a JSON object");
 		goto out;
 	}
-	dn = str_of(doc, "name");
-	dv = str_of(doc, "version");
+	dn = json_str(doc, "name");
+	dv = json_str(doc, "version");
 	if (dn == NULL || dv == NULL || strcmp(piece_short_name(dn),
 	    shortname) != 0 || strcmp(dv, version) != 0) {
 		snprintf(why, whysz, "the answer is not %s@%s", shortname,
@@ -199,9 +188,9 @@ piece_sync(struct db *db, const struct sync_opts *o, struct sync_result *r,
 		n = (size_t)o->limit;
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(list, i);
-		name = str_of(e, "name");
-		version = str_of(e, "version");
-		updated = str_of(e, "updated");
+		name = json_str(e, "name");
+		version = json_str(e, "version");
+		updated = json_str(e, "updated");
 		if (name == NULL || version == NULL) {
 			snprintf(line, sizeof(line), "failed entry %zu: no "
 			    "name or version", i + 1);
