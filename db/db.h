@@ -232,4 +232,27 @@ enum db_rc	 db_oauth2_state_check(struct db *, struct arena *, const char *,
 enum db_rc	 db_oauth2_state_use(struct db *, const char *, const char *,
 		    const char *, int *);
 
+struct oauth2_taken {			/* a consumed server-held state */
+	char			*user_id, *piece_name, *piece_version;
+	char			*redirect_url, *client_id, *props;
+	char			*external_id, *display_name;
+	int			 pkce;
+	struct sealed_ref	 sealed;
+};
+
+enum db_rc	 db_oauth2_state_insert_server(struct db *,
+		    const struct oauth2_state *, const char *, const char *,
+		    const struct sealed_ref *);
+enum db_rc	 db_oauth2_state_take(struct db *, struct arena *, const char *,
+		    struct oauth2_taken *);
+enum db_rc	 db_oauth2_state_flow(struct db *, struct arena *, const char *,
+		    char **);
+enum db_rc	 db_oauth_app_set(struct db *, const char *, const char *,
+		    const struct sealed_ref *);
+enum db_rc	 db_oauth_app_get(struct db *, struct arena *, const char *,
+		    char **, struct sealed_ref *);
+enum db_rc	 db_oauth_app_list(struct db *, void (*)(const char *const *,
+		    int));
+enum db_rc	 db_oauth_app_delete(struct db *, const char *);
+
 #endif

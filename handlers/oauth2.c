@@ -16,8 +16,10 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "../fcgi/cfg.h"
 #include "../fcgi/egress.h"
 #include "../fcgi/log.h"
+#include "../db/seal.h"
 #include "../db/token.h"
 #include "handlers.h"
 
@@ -154,6 +156,72 @@ oauth2_def(struct req *r, struct resp *resp, const char *piece,
 	return def;
 }
 
+#define CALLBACK_PATH	"/api/app-connections/oauth2/callback"
+
+/*
+ * The client of the server-held flow: the caller's clientId and
+ * clientSecret, else the piece's OAuth app.  Returns 0, or the status.
+ */
+static int
+server_client(struct req *r, struct resp *resp, const char *piece,
+    const char **client, const char **secret)
+{
+	struct sealed_ref	 s;
+	unsigned char		*pt;
+	size_t			 len;
+	char			*id, aad[300];
+	enum db_rc		 rc;
+
+	*client = json_str(r->json, "clientId");
+	*secret = json_str(r->json, "clientSecret");
+	if (*client != NULL && **client != '\0')
+		return 0;
+	rc = db_oauth_app_get(r->db, r->arena, piece, &id, &s);
+	if (rc == DB_NOTFOUND)
+		return resp_error(resp, 400, "no_oauth_app", "No OAuth app is "
+		    "configured for this piece: give clientId and "
+		    "clientSecret");
+	if (rc != DB_OK)
+		return resp_db_error(resp, rc);
+	snprintf(aad, sizeof(aad), "oauth_app:%s", piece);
+	if (r->keys == NULL || unseal(r->keys, aad, s.kid, s.iv, s.ct, s.tag,
+	    &pt, &len) == -1) {
+		log_warnx("%s the OAuth app of %s cannot be opened", r->id,
+		    piece);
+		return resp_error(resp, 500, "internal", "Internal error");
+	}
+	*client = id;
+	*secret = arena_strndup(r->arena, (const char *)pt, len);
+	plain_free(pt, len);
+	return *secret ? 0 : resp_error(resp, 500, "internal",
+	    "Internal error");
+}
+
+/* Records a server-held state with the verifier and secret sealed. */
+static enum db_rc
+store_server_state(struct req *r, const struct oauth2_state *os,
+    const char *verifier, const char *secret)
+{
+	json_object	*o = json_object_new_object();
+	struct sealed_ref sr;
+	const char	*ext, *name;
+	char		 aad[100];
+	int		 rc;
+
+	json_object_object_add(o, "verifier", json_object_new_string(verifier));
+	json_object_object_add(o, "client_secret",
+	    json_object_new_string(secret ? secret : ""));
+	snprintf(aad, sizeof(aad), "oauth2_state:%s", os->hash);
+	rc = vault_seal(r, aad, o, &sr);
+	vault_discard(o);
+	if (rc == -1)
+		return DB_ERROR;
+	ext = json_str(r->json, "externalId");
+	name = json_str(r->json, "displayName");
+	return db_oauth2_state_insert_server(r->db, os, ext && *ext ? ext :
+	    NULL, name && *name ? name : NULL, &sr);
+}
+
 /*
  * POST /api/app-connections/oauth2/start {pieceName, pieceVersion?,
  * clientId, redirectUrl, props?}: the client-held flow of the original.
@@ -162,6 +230,8 @@ int
 h_oauth2_start(struct req *r, struct resp *resp)
 {
 	const char		*piece, *client, *redirect, *version, *s, *prompt;
+	const char		*secret = NULL;
+	int			 server = 0;
 	json_object		*props = NULL, *auth = NULL, *def, *scope, *pd,
 				*extra, *o, *req;
 	struct oauth2_state	 os;
@@ -177,6 +247,18 @@ h_oauth2_start(struct req *r, struct resp *resp)
 	client = json_str(r->json, "clientId");
 	redirect = json_str(r->json, "redirectUrl");
 	version = json_str(r->json, "pieceVersion");
+	if (redirect == NULL || *redirect == '\0') {
+		/* No redirectUrl: apconn's own server-held flow. */
+		if (piece == NULL || *piece == '\0')
+			return resp_error(resp, 400, "invalid_request",
+			    "pieceName is required");
+		server = 1;
+		redirect = arena_printf(r->arena, "%s%s", r->cfg ?
+		    r->cfg->public_url : "", CALLBACK_PATH);
+		if ((st = server_client(r, resp, piece_short_name(piece),
+		    &client, &secret)) != 0)
+			return st;
+	}
 	if (piece == NULL || *piece == '\0' || client == NULL ||
 	    *client == '\0' || redirect == NULL || *redirect == '\0')
 		return resp_error(resp, 400, "invalid_request",
@@ -282,16 +364,24 @@ h_oauth2_start(struct req *r, struct resp *resp)
 	    json_object_to_json_string_ext(props, JSON_C_TO_STRING_PLAIN)) :
 	    NULL;
 	json_object_put(auth);
-	if ((rc = db_oauth2_state_insert(r->db, &os)) != DB_OK)
+	if (server)
+		rc = store_server_state(r, &os, verifier, secret);
+	else
+		rc = db_oauth2_state_insert(r->db, &os);
+	if (rc != DB_OK) {
+		OPENSSL_cleanse(verifier, sizeof(verifier));
 		return resp_db_error(resp, rc);
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "authorizationUrl",
 	    json_object_new_string(url));
 	json_object_object_add(o, "state", json_object_new_string(state));
-	json_object_object_add(o, "codeVerifier",
-	    json_object_new_string(verifier));
-	json_object_object_add(o, "codeChallenge",
-	    json_object_new_string(challenge));
+	if (!server) {
+		json_object_object_add(o, "codeVerifier",
+		    json_object_new_string(verifier));
+		json_object_object_add(o, "codeChallenge",
+		    json_object_new_string(challenge));
+	}
 	OPENSSL_cleanse(verifier, sizeof(verifier));
 	return resp_json(resp, 200, o);
 toolong:
@@ -315,6 +405,122 @@ callback_error(struct resp *resp, const char *error, const char *desc)
 	return resp_json(resp, 400, o);
 }
 
+/* Sends the browser back to APCONN_APP_URL with key=value (303). */
+static int
+back_to_app(struct req *r, struct resp *resp, const char *key,
+    const char *value)
+{
+	const char	*app = r->cfg && r->cfg->app_url && *r->cfg->app_url ?
+			    r->cfg->app_url : "/";
+	char		 q[600];
+	size_t		 off = 0;
+	json_object	*o;
+
+	q[0] = '\0';
+	if (param(q, sizeof(q), &off, key, value) == -1)
+		snprintf(q, sizeof(q), "error=invalid_request");
+	resp_header(resp, "Location", arena_printf(r->arena, "%s%s%s", app,
+	    strchr(app, '?') ? "&" : "?", q));
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string(
+	    strcmp(key, "error") == 0 ? "error" : "success"));
+	json_object_object_add(o, key, json_object_new_string(value));
+	return resp_json(resp, 303, o);
+}
+
+/*
+ * The server-held flow's callback: consumes the state, exchanges the code
+ * with the sealed verifier and secret, stores the connection as the
+ * state's user, and sends the browser back to APCONN_APP_URL.
+ */
+static int
+finish_server(struct req *r, struct resp *resp, const char *hash,
+    const char *code, const char *error)
+{
+	struct oauth2_taken	 t;
+	struct conn_write	 w;
+	json_object		*blob = NULL, *value = NULL, *got = NULL, *auth;
+	unsigned char		*pt, rnd[8];
+	char			 aad[100], msg[256], *json, *found, ext[64];
+	size_t			 len, i;
+	enum db_rc		 rc;
+	int			 st, legacy;
+
+	rc = db_oauth2_state_take(r->db, r->arena, hash, &t);
+	if (rc != DB_OK && rc != DB_NOTFOUND)
+		return resp_db_error(resp, rc);
+	if (error != NULL)
+		return back_to_app(r, resp, "error", error);
+	if (rc == DB_NOTFOUND || (r->authed &&
+	    strcmp(r->who.user_id, t.user_id) != 0))
+		return back_to_app(r, resp, "error", "invalid_state");
+	snprintf(aad, sizeof(aad), "oauth2_state:%s", hash);
+	if (r->keys == NULL || unseal(r->keys, aad, t.sealed.kid, t.sealed.iv,
+	    t.sealed.ct, t.sealed.tag, &pt, &len) == -1)
+		return back_to_app(r, resp, "error", "internal");
+	blob = json_tokener_parse((const char *)pt);
+	plain_free(pt, len);
+	value = json_object_new_object();
+	json_object_object_add(value, "type", json_object_new_string("OAUTH2"));
+	json_object_object_add(value, "code", json_object_new_string(code));
+	if (t.pkce && json_str(blob, "verifier") != NULL)
+		json_object_object_add(value, "code_challenge",
+		    json_object_new_string(json_str(blob, "verifier")));
+	json_object_object_add(value, "client_id",
+	    json_object_new_string(t.client_id));
+	if (json_str(blob, "client_secret") != NULL)
+		json_object_object_add(value, "client_secret",
+		    json_object_new_string(json_str(blob, "client_secret")));
+	json_object_object_add(value, "redirect_url",
+	    json_object_new_string(t.redirect_url));
+	if (t.props != NULL)
+		json_object_object_add(value, "props",
+		    json_tokener_parse(t.props));
+	vault_discard(blob);
+
+	r->who.user_id = t.user_id;	/* the state says whose it is */
+	st = oauth2_exchange(r, resp, t.piece_name, t.piece_version, value,
+	    &got, msg, sizeof(msg));
+	vault_discard(value);
+	if (st != 0) {
+		log_warnx("%s server-held exchange for %s failed", r->id,
+		    t.piece_name);
+		return back_to_app(r, resp, "error", st == 400 &&
+		    resp->body == NULL ? "oauth2_exchange_failed" : "internal");
+	}
+	auth = NULL;
+	st = conn_check_value(r, resp, t.piece_name, NULL, "OAUTH2", got,
+	    &auth, &legacy, &found);
+	json_object_put(auth);
+	if (st != 0) {
+		vault_discard(got);
+		return back_to_app(r, resp, "error", "invalid_value");
+	}
+	if (t.external_id == NULL) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			vault_discard(got);
+			return back_to_app(r, resp, "error", "internal");
+		}
+		i = (size_t)snprintf(ext, sizeof(ext), "%.40s-", t.piece_name);
+		hex_encode(rnd, 4, ext + i);
+		t.external_id = arena_strdup(r->arena, ext);
+	}
+	memset(&w, 0, sizeof(w));
+	w.owner = t.user_id;
+	w.external_id = t.external_id;
+	w.display_name = t.display_name ? t.display_name : t.piece_name;
+	w.piece_name = t.piece_name;
+	w.piece_version = t.piece_version ? t.piece_version : found ? found :
+	    "0.0.0";
+	w.type = "OAUTH2";
+	w.status = "ACTIVE";
+	st = conn_store(r, resp, &w, got, 0, &json);
+	vault_discard(got);
+	if (st != 0)
+		return back_to_app(r, resp, "error", "internal");
+	return back_to_app(r, resp, "connection", t.external_id);
+}
+
 /*
  * GET /api/app-connections/oauth2/callback?code&state (or ?error): checks
  * the state (known, unexpired, unused, the caller's when a credential is
@@ -325,11 +531,19 @@ h_oauth2_callback(struct req *r, struct resp *resp)
 {
 	const char	*code = req_query(r, "code"), *state = req_query(r,
 			    "state"), *err = req_query(r, "error"), *d;
-	char		 hash[65], *user, *piece;
+	char		 hash[65], *user, *piece, *flow;
 	int		 usable;
 	enum db_rc	 rc;
 	json_object	*o;
 
+	if (state != NULL && *state != '\0' && strlen(state) <= 256 &&
+	    state_hash(state, hash) == 0 &&
+	    db_oauth2_state_flow(r->db, r->arena, hash, &flow) == DB_OK &&
+	    strcmp(flow, "server") == 0) {
+		if (err == NULL && (code == NULL || *code == '\0'))
+			err = "invalid_request";
+		return finish_server(r, resp, hash, code, err);
+	}
 	if (err != NULL) {
 		d = req_query(r, "error_description");
 		return callback_error(resp, err, d ? d : "");

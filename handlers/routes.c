@@ -20,7 +20,7 @@ const struct route routes[] = {
 	{ M_POST,		"/api/app-connections/oauth2/start",
 	    h_oauth2_start,	ROUTE_AUTH | ROUTE_JSON, CONN_W },
 	{ M_GET,		"/api/app-connections/oauth2/callback",
-	    h_oauth2_callback,	ROUTE_OPTAUTH, 0 },
+	    h_oauth2_callback,	ROUTE_OPTAUTH | ROUTE_OUTBOUND, 0 },
 	{ M_POST,		"/api/app-connections/test", h_conn_test,
 	    ROUTE_AUTH | ROUTE_JSON | ROUTE_OUTBOUND, CONN_R },
 	{ M_POST,		"/api/app-connections/:id/test",

@@ -35,6 +35,9 @@ static const struct cmd {
 	    "  token revoke KEY-ID|TOKEN\n"
 	    "  token list [--user ID|EMAIL]" },
 	{ "rotate-keys", cmd_rotate_keys, "rotate-keys [--batch N]" },
+	{ "oauth-app",	cmd_oauth_app,
+	    "oauth-app set PIECE --client-id ID  (the secret on standard "
+	    "input)\n  oauth-app list\n  oauth-app delete PIECE" },
 	{ "import-activepieces", cmd_import_activepieces,
 	    "import-activepieces --file=EXPORT.json --owner=ID|EMAIL "
 	    "[--dry-run]" },

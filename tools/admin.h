@@ -16,5 +16,6 @@ int	cmd_user(int, char **);
 int	cmd_token(int, char **);
 int	cmd_rotate_keys(int, char **);
 int	cmd_import_activepieces(int, char **);
+int	cmd_oauth_app(int, char **);
 
 #endif

@@ -276,3 +276,88 @@ cmd_import_activepieces(int argc, char **argv)
 	keyring_free(&kr);
 	return failed ? 1 : 0;
 }
+
+static void
+print_app(const char *const *cols, int n)
+{
+	(void)n;
+	printf("%s\t%s\t%s\n", cols[0], cols[1], cols[2]);
+}
+
+/*
+ * oauth-app set PIECE --client-id ID (the secret on standard input, so
+ * that it never shows in a process list) | list | delete PIECE.
+ */
+int
+cmd_oauth_app(int argc, char **argv)
+{
+	struct keyring		 kr;
+	struct arena		 a;
+	struct sealed_ref	 s;
+	struct db		*db;
+	char			 secret[1024], aad[300];
+	const char		*piece, *id = NULL;
+	size_t			 len;
+	enum db_rc		 rc;
+	int			 k, ret = 1;
+
+	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+		db = admin_open_db();
+		printf("piece\tclient_id\tupdated\n");
+		rc = db_oauth_app_list(db, print_app);
+		db_free(db);
+		return rc == DB_OK ? 0 : 1;
+	}
+	if (argc == 3 && strcmp(argv[1], "delete") == 0) {
+		db = admin_open_db();
+		rc = db_oauth_app_delete(db, piece_short_name(argv[2]));
+		db_free(db);
+		if (rc != DB_OK)
+			fprintf(stderr, "apconn-admin: oauth-app delete: %s\n",
+			    rc == DB_NOTFOUND ? "no such OAuth app" :
+			    "database error");
+		return rc == DB_OK ? 0 : 1;
+	}
+	if (argc < 3 || strcmp(argv[1], "set") != 0)
+		admin_usage(EX_USAGE, "oauth-app: expected set PIECE "
+		    "--client-id ID, list, or delete PIECE");
+	piece = piece_short_name(argv[2]);
+	for (k = 3; k < argc; k++) {
+		if (strcmp(argv[k], "--client-id") == 0 && k + 1 < argc)
+			id = argv[++k];
+		else
+			admin_usage(EX_USAGE, "oauth-app set: %s: unknown "
+			    "option", argv[k]);
+	}
+	if (id == NULL || *id == '\0')
+		admin_usage(EX_USAGE, "oauth-app set: --client-id is required");
+	if (fgets(secret, sizeof(secret), stdin) == NULL) {
+		fprintf(stderr, "apconn-admin: oauth-app set: give the client "
+		    "secret on standard input\n");
+		return 1;
+	}
+	len = strcspn(secret, "\r\n");
+	secret[len] = '\0';
+	if (len == 0) {
+		fprintf(stderr, "apconn-admin: oauth-app set: the client secret "
+		    "is empty\n");
+		return 1;
+	}
+	load_keys(&kr);
+	db = admin_open_db();
+	arena_init(&a, 1 << 20);
+	snprintf(aad, sizeof(aad), "oauth_app:%s", piece);
+	if (seal_into(&kr, &a, aad, (unsigned char *)secret, len, &s) == -1)
+		fprintf(stderr, "apconn-admin: oauth-app set: cannot seal\n");
+	else if ((rc = db_oauth_app_set(db, piece, id, &s)) != DB_OK)
+		fprintf(stderr, "apconn-admin: oauth-app set: database error\n");
+	else {
+		printf("set the OAuth app of %s\n", piece);
+		ret = 0;
+	}
+	OPENSSL_cleanse(secret, sizeof(secret));
+	arena_free(&a);
+	db_free(db);
+	keyring_free(&kr);
+	return ret;
+}

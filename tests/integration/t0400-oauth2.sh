@@ -26,8 +26,8 @@ b=$(new_user other@example.com)
 kb=$(new_key "$b" connections:read,connections:write)
 start='{"pieceName":"regional","clientId":"cid-1","redirectUrl":"https://app.example/cb","props":{"region":"eu"}}'
 
-as "$ka" POST /api/app-connections/oauth2/start '{"pieceName":"regional"}'
-expect_error 400 invalid_request "start without clientId and redirectUrl"
+as "$ka" POST /api/app-connections/oauth2/start '{"pieceName":"regional","redirectUrl":"https://x/cb"}'
+expect_error 400 invalid_request "a client-held start without clientId"
 expect_json .error "pieceName, clientId, and redirectUrl are required" "... with the original's message"
 as "$ka" POST /api/app-connections/oauth2/start '{"pieceName":"nosuch","clientId":"c","redirectUrl":"https://x/cb"}'
 expect_error 404 not_found "start for an unknown piece"
