@@ -234,3 +234,46 @@ db_integ_list(struct db *db, struct arena *a, const char *owner,
 
 	return one_text(db, a, STMT_INTEG_LIST, v, json);
 }
+
+/*
+ * Reads and locks (FOR UPDATE, inside the caller's transaction) owner's
+ * connection id: sealed value, type, piece, status and *reason.
+ */
+enum db_rc
+db_conn_lock(struct db *db, struct arena *a, const char *id,
+    const char *owner, struct conn_row *c, char **reason)
+{
+	const char	*v[2] = { id, owner };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((rc = one_row(db, &res, STMT_CONN_LOCK, v)) != DB_OK)
+		return rc;
+	c->kid = db_copy(a, res, 0, 0);
+	c->iv = db_copy(a, res, 0, 1);
+	c->ct = db_copy(a, res, 0, 2);
+	c->tag = db_copy(a, res, 0, 3);
+	c->type = db_copy(a, res, 0, 4);
+	c->piece_name = db_copy(a, res, 0, 5);
+	c->piece_version = db_copy(a, res, 0, 6);
+	c->status = db_copy(a, res, 0, 7);
+	*reason = db_copy(a, res, 0, 8);
+	PQclear(res);
+	return c->type && c->status ? DB_OK : DB_ERROR;
+}
+
+/* Stores a refreshed (or failed) value with its status and reason. */
+enum db_rc
+db_conn_refreshed(struct db *db, const char *id, const char *owner,
+    const struct sealed_ref *s, const char *status, const char *reason)
+{
+	const char	*v[8] = { id, owner, s->kid, s->iv, s->ct, s->tag,
+	    status, reason };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = db_exec(db, &res, STMT_CONN_REFRESHED, v)) == DB_OK)
+		PQclear(res);
+	return rc;
+}

@@ -173,6 +173,10 @@ enum db_rc	 db_piece_auth(struct db *, struct arena *, const char *,
 		    const char *, char **, char **);
 enum db_rc	 db_probe_get(struct db *, struct arena *, const char *,
 		    const char *, struct probe *);
+enum db_rc	 db_conn_lock(struct db *, struct arena *, const char *,
+		    const char *, struct conn_row *, char **);
+enum db_rc	 db_conn_refreshed(struct db *, const char *, const char *,
+		    const struct sealed_ref *, const char *, const char *);
 enum db_rc	 db_integ_list(struct db *, struct arena *, const char *,
 		    const char *, char **);
 

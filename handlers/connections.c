@@ -274,12 +274,17 @@ conn_upsert_body(struct req *r, struct resp *resp, json_object *b,
 			return resp_error_field(resp, 400, "invalid_value",
 			    "value.type", "value.type must equal type");
 		if (strcmp(type, "OAUTH2") == 0 &&
-		    json_object_object_get_ex(value, "code", NULL)) {
+		    (json_object_object_get_ex(value, "code", NULL) ||
+		    (json_str(value, "grant_type") != NULL &&
+		    strcmp(json_str(value, "grant_type"),
+		    "client_credentials") == 0 &&
+		    json_str(value, "access_token") == NULL))) {
 			/* The original's client-held flow: exchange first. */
 			char	msg[256];
+			int	ig;
 
 			st = oauth2_exchange(r, resp, piece, version, value,
-			    &exchanged, msg, sizeof(msg));
+			    &exchanged, msg, sizeof(msg), &ig);
 			if (st == 400 && resp->body == NULL)
 				return resp_error_field(resp, 400,
 				    "oauth2_exchange_failed", "value.code",

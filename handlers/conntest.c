@@ -177,11 +177,11 @@ h_conn_test(struct req *r, struct resp *resp)
 	    json_object_object_get_ex(v, "code", NULL)) {
 		/* As the original: the test performs the exchange. */
 		json_object	*got = NULL, *e;
-		int		 st;
+		int		 st, ig;
 
 		st = oauth2_exchange(r, resp, piece_short_name(
 		    json_object_get_string(p)), NULL, v, &got, msg,
-		    sizeof(msg));
+		    sizeof(msg), &ig);
 		if (st == 0) {
 			vault_discard(got);
 			return test_answer(resp, 1, "Connection successful");
@@ -214,6 +214,16 @@ h_conn_test_saved(struct req *r, struct resp *resp)
 
 	if ((st = conn_open(r, resp, r->param[0], &c, &value)) != 0)
 		return st;
+	if (value != NULL && strcmp(c.type, "OAUTH2") == 0) {
+		/* Tested as it would be used: a token due is refreshed. */
+		vault_discard(value);
+		st = oauth2_fresh(r, resp, r->param[0], &value, msg,
+		    sizeof(msg));
+		if (st == 409)
+			return test_answer(resp, 0, msg);
+		if (st != 0)
+			return st;
+	}
 	if (value == NULL) {
 		ok = 0;
 		snprintf(msg, sizeof(msg), "The stored credential cannot be "

@@ -94,7 +94,9 @@ int	h_pieces_get(struct req *, struct resp *);
 /* oauth2.c */
 int	pkce_challenge(const char *, char [44]);
 int	oauth2_exchange(struct req *, struct resp *, const char *, const char *,
-	    json_object *, json_object **, char *, size_t);
+	    json_object *, json_object **, char *, size_t, int *);
+int	oauth2_fresh(struct req *, struct resp *, const char *,
+	    json_object **, char *, size_t);
 int	h_oauth2_start(struct req *, struct resp *);
 int	h_oauth2_callback(struct req *, struct resp *);
 

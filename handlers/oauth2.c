@@ -444,7 +444,7 @@ finish_server(struct req *r, struct resp *resp, const char *hash,
 	char			 aad[100], msg[256], *json, *found, ext[64];
 	size_t			 len, i;
 	enum db_rc		 rc;
-	int			 st, legacy;
+	int			 st, legacy, ig;
 
 	rc = db_oauth2_state_take(r->db, r->arena, hash, &t);
 	if (rc != DB_OK && rc != DB_NOTFOUND)
@@ -480,7 +480,7 @@ finish_server(struct req *r, struct resp *resp, const char *hash,
 
 	r->who.user_id = t.user_id;	/* the state says whose it is */
 	st = oauth2_exchange(r, resp, t.piece_name, t.piece_version, value,
-	    &got, msg, sizeof(msg));
+	    &got, msg, sizeof(msg), &ig);
 	vault_discard(value);
 	if (st != 0) {
 		log_warnx("%s server-held exchange for %s failed", r->id,
@@ -590,7 +590,7 @@ copy_if(json_object *dst, const char *k, json_object *src, const char *sk)
 int
 oauth2_exchange(struct req *r, struct resp *resp, const char *piece,
     const char *version, json_object *value, json_object **out,
-    char *msg, size_t msgsz)
+    char *msg, size_t msgsz, int *invalid_grant)
 {
 	json_object		*auth = NULL, *def, *props = NULL, *tok = NULL,
 				*v, *o;
@@ -607,6 +607,7 @@ oauth2_exchange(struct req *r, struct resp *resp, const char *piece,
 	    "refresh_token", "scope", "expires_in", NULL };
 
 	*out = NULL;
+	*invalid_grant = 0;
 	if ((def = oauth2_def(r, resp, piece, version, &auth, &st)) == NULL) {
 		json_object_put(auth);
 		return st;
@@ -660,7 +661,10 @@ oauth2_exchange(struct req *r, struct resp *resp, const char *piece,
 	    (pkce && param(form, sizeof(form), &off, "code_verifier",
 	    json_str(value, "code_challenge")) == -1))) ||
 	    (strcmp(grant, "client_credentials") == 0 &&
-	    param(form, sizeof(form), &off, "scope", json_str(value, "scope")) == -1))
+	    param(form, sizeof(form), &off, "scope", json_str(value, "scope")) == -1) ||
+	    (strcmp(grant, "refresh_token") == 0 &&
+	    param(form, sizeof(form), &off, "refresh_token",
+	    json_str(value, "refresh_token")) == -1))
 		goto toolong;
 	h[0] = "Content-Type: application/x-www-form-urlencoded";
 	h[1] = "Accept: application/json";
@@ -704,6 +708,8 @@ oauth2_exchange(struct req *r, struct resp *resp, const char *piece,
 	egress_resp_free(&er);
 	if (er.status < 200 || er.status > 299 || tok == NULL ||
 	    json_str(tok, "access_token") == NULL) {
+		*invalid_grant = json_str(tok, "error") != NULL &&
+		    strcmp(json_str(tok, "error"), "invalid_grant") == 0;
 		if (json_str(tok, "error_description") != NULL)
 			snprintf(msg, msgsz, "%s", json_str(tok,
 			    "error_description"));
@@ -767,4 +773,139 @@ toolong:
 	OPENSSL_cleanse(form, sizeof(form));
 	return resp_error(resp, 400, "invalid_value",
 	    "The token request would be too long");
+}
+
+static long long
+num(json_object *o, const char *k)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
+		return 0;
+	return json_object_get_int64(v);	/* strings are coerced */
+}
+
+/*
+ * Makes owner's connection id ready to hand out.  An OAUTH2 token within
+ * min(15 minutes, expires_in / 2) of expiry is refreshed first, under a
+ * row lock, so that concurrent readers cause one token call; a refresh
+ * without a new refresh_token keeps the old one; invalid_grant makes the
+ * connection ERROR and stops further attempts until it is reconnected; a
+ * token that expired with no way to renew it is ERROR too.  Other
+ * failures keep the status and the old token.  Returns 0 with *value (the
+ * caller vault_discards it), 409 with msg when the credential cannot be
+ * used, or an error status in resp.
+ */
+int
+oauth2_fresh(struct req *r, struct resp *resp, const char *id,
+    json_object **value, char *msg, size_t msgsz)
+{
+	struct conn_row	 c;
+	struct sealed_ref s;
+	json_object	*v, *req, *got = NULL;
+	const char	*rt, *grant, *status = NULL;
+	char		*reason;
+	long long	 exp, claimed, margin, now = (long long)time(NULL);
+	enum db_rc	 rc;
+	int		 st, ig, renew;
+
+	*value = NULL;
+	if ((rc = db_begin(r->db)) != DB_OK)
+		return resp_db_error(resp, rc);
+	rc = db_conn_lock(r->db, r->arena, id, r->who.user_id, &c, &reason);
+	if (rc != DB_OK) {
+		db_rollback(r->db);
+		return rc == DB_NOTFOUND ? resp_error(resp, 404, "not_found",
+		    "Connection not found") : resp_db_error(resp, rc);
+	}
+	if ((v = vault_open(r, id, &c)) == NULL) {
+		db_rollback(r->db);
+		return resp_error(resp, 500, "value_unreadable",
+		    "The connection's value cannot be read");
+	}
+	if (strcmp(c.type, "OAUTH2") != 0)
+		goto keep;
+	if (strcmp(c.status, "ERROR") == 0 &&
+	    strncmp(reason, "invalid_grant", 13) == 0) {
+		snprintf(msg, msgsz, "%s", reason);
+		db_rollback(r->db);
+		vault_discard(v);
+		return 409;
+	}
+	exp = num(v, "expires_in");
+	claimed = num(v, "claimed_at");
+	if (exp <= 0 || claimed <= 0)
+		goto keep;
+	margin = exp / 2 < 900 ? exp / 2 : 900;
+	if (now < claimed + exp - margin)
+		goto keep;
+
+	/* Copies: the request below shares v's strings and is wiped. */
+	rt = json_str(v, "refresh_token");
+	grant = json_str(v, "grant_type");
+	rt = rt != NULL ? arena_strdup(r->arena, rt) : NULL;
+	grant = grant != NULL ? arena_strdup(r->arena, grant) : NULL;
+	renew = (rt != NULL && *rt != '\0') || (grant != NULL &&
+	    strcmp(grant, "client_credentials") == 0);
+	if (!renew) {
+		if (now < claimed + exp)
+			goto keep;	/* still valid, nothing to renew with */
+		status = "ERROR";
+		snprintf(msg, msgsz, "The access token has expired and cannot "
+		    "be refreshed; reconnect");
+		goto mark;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "grant_type", json_object_new_string(
+	    rt != NULL && *rt != '\0' ? "refresh_token" :
+	    "client_credentials"));
+	json_object_object_foreach(v, k, x) {
+		if (strcmp(k, "grant_type") != 0)
+			json_object_object_add(req, k, json_object_get(x));
+	}
+	st = oauth2_exchange(r, resp, c.piece_name, NULL, req, &got, msg,
+	    msgsz, &ig);
+	vault_discard(req);
+	if (st == 0) {
+		if (json_str(got, "refresh_token") != NULL &&
+		    *json_str(got, "refresh_token") == '\0' && rt != NULL)
+			json_object_object_add(got, "refresh_token",
+			    json_object_new_string(rt));
+		if (grant != NULL)
+			json_object_object_add(got, "grant_type",
+			    json_object_new_string(grant));
+		if (vault_seal(r, id, got, &s) == -1 || db_conn_refreshed(
+		    r->db, id, r->who.user_id, &s, "ACTIVE", NULL) != DB_OK ||
+		    db_commit(r->db) != DB_OK) {
+			db_rollback(r->db);
+			vault_discard(got);
+			vault_discard(v);
+			return resp_error(resp, 500, "internal",
+			    "Internal error");
+		}
+		vault_discard(v);
+		*value = got;
+		return 0;
+	}
+	if (ig) {
+		status = "ERROR";
+		snprintf(msg, msgsz, "invalid_grant: the provider revoked the "
+		    "authorization; reconnect");
+		goto mark;
+	}
+	/* Another failure: the old token stays, and so does the status. */
+	log_warnx("%s refresh of connection %s failed: %s", r->id, id, msg);
+	resp->body = (json_object_put(resp->body), NULL);
+	goto keep;
+mark:
+	rc = db_conn_set_status(r->db, r->arena, id, r->who.user_id, status,
+	    msg, &reason);
+	if (rc != DB_OK || db_commit(r->db) != DB_OK)
+		db_rollback(r->db);
+	vault_discard(v);
+	return 409;
+keep:
+	db_rollback(r->db);
+	*value = v;
+	return 0;
 }

@@ -67,14 +67,43 @@ const server = http.createServer((req, res) => {
 		if ((m = p.match(/^\/oauth\/(?:([^/]+)\/)?token$/))) {
 			// A token endpoint: code "good-code" (or the
 			// client_credentials grant) gets tokens, others an error.
+			// Codes "short-*" get tokens that expire in a second:
+			// short-code (refresh token rt-1), short-revoked
+			// (rt-revoked, refused on refresh), short-norefresh.
+			// A refresh with rt-1 answers a new access token and no
+			// refresh token.  ?slow=MS delays the answer.
 			const f = new URLSearchParams(body);
-			if (f.get('grant_type') === 'client_credentials' ||
-			    f.get('code') === 'good-code')
-				return send(res, 200, { access_token: 'at-' +
-				    Date.now(), token_type: 'Bearer',
-				    refresh_token: 'rt-1', expires_in: '3600',
-				    scope: 'a b', region: m[1] || null,
-				    team: { id: 'T1' } });
+			const code = f.get('code') || '';
+			const grant = f.get('grant_type');
+			const ok = (extra) => setTimeout(() => send(res, 200,
+			    Object.assign({ access_token: 'at-' + Date.now(),
+			    token_type: 'Bearer', refresh_token: 'rt-1',
+			    expires_in: '3600', scope: 'a b',
+			    region: m[1] || null, team: { id: 'T1' } }, extra)),
+			    Number(u.searchParams.get('slow') || 0));
+			if (grant === 'refresh_token') {
+				if (f.get('refresh_token') === 'rt-1')
+					return ok({ access_token: 'at-refreshed-' +
+					    Date.now(), refresh_token: undefined });
+				if (f.get('refresh_token') === 'rt-chain')
+					return ok({ refresh_token: undefined,
+					    expires_in: 1 });
+				return send(res, 400, { error: 'invalid_grant',
+				    error_description: 'Token revoked' });
+			}
+			if (grant === 'client_credentials')
+				return ok({ refresh_token: undefined,
+				    expires_in: f.get('scope') === 'short' ? 1 : 3600 });
+			if (code === 'good-code')
+				return ok({});
+			if (code === 'short-code')
+				return ok({ expires_in: '1' });
+			if (code === 'short-revoked')
+				return ok({ expires_in: 1, refresh_token: 'rt-revoked' });
+			if (code === 'short-chain')
+				return ok({ expires_in: 1, refresh_token: 'rt-chain' });
+			if (code === 'short-norefresh')
+				return ok({ expires_in: 1, refresh_token: undefined });
 			return send(res, 400, { error: 'invalid_grant',
 			    error_description: 'The code is invalid' });
 		}

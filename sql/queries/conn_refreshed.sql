@@ -1,0 +1,5 @@
+-- $1 id, $2 owner, $3..$6 the sealed value, $7 status, $8 reason
+UPDATE apconn.app_connection SET value = jsonb_build_object('v', 1,
+    'kid', $3::text, 'iv', $4::text, 'ct', $5::text, 'tag', $6::text),
+    status = $7, status_reason = $8, status_at = now(), updated_at = now()
+WHERE id = $1 AND owner_id = $2
