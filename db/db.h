@@ -251,6 +251,8 @@ enum db_rc	 db_oauth2_state_take(struct db *, struct arena *, const char *,
 		    struct oauth2_taken *);
 enum db_rc	 db_oauth2_state_flow(struct db *, struct arena *, const char *,
 		    char **);
+enum db_rc	 db_oauth2_batch(struct db *, struct arena *, const char *,
+		    int, char ***, char ***, size_t *);
 enum db_rc	 db_oauth_app_set(struct db *, const char *, const char *,
 		    const struct sealed_ref *);
 enum db_rc	 db_oauth_app_get(struct db *, struct arena *, const char *,

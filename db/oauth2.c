@@ -1,6 +1,7 @@
 /* OAuth2 authorization states: stored hashed, bound to a user, one use. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "dbi.h"
@@ -204,4 +205,35 @@ db_oauth_app_delete(struct db *db, const char *piece)
 	n = atoi(PQcmdTuples(res));
 	PQclear(res);
 	return n > 0 ? DB_OK : DB_NOTFOUND;
+}
+
+/* The next batch of ACTIVE OAuth2 connections after id `after`. */
+enum db_rc
+db_oauth2_batch(struct db *db, struct arena *a, const char *after, int limit,
+    char ***ids, char ***owners, size_t *n)
+{
+	char		 lim[16];
+	const char	*v[2] = { after, lim };
+	PGresult	*res;
+	enum db_rc	 rc;
+	int		 i;
+
+	*n = 0;
+	snprintf(lim, sizeof(lim), "%d", limit);
+	if ((rc = db_exec(db, &res, STMT_OAUTH2_DUE_BATCH, v)) != DB_OK)
+		return rc;
+	*ids = arena_alloc(a, (size_t)(PQntuples(res) + 1) * sizeof(char *));
+	*owners = arena_alloc(a, (size_t)(PQntuples(res) + 1) *
+	    sizeof(char *));
+	if (*ids == NULL || *owners == NULL) {
+		PQclear(res);
+		return DB_ERROR;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		(*ids)[i] = db_copy(a, res, i, 0);
+		(*owners)[i] = db_copy(a, res, i, 1);
+	}
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return DB_OK;
 }

@@ -55,6 +55,8 @@ static const struct cfg_key {
 	    offsetof(struct config, access_log), 0, 1, 0, "1" },
 	{ "APCONN_SYNC_INTERVAL", NULL, CFG_INT,
 	    offsetof(struct config, sync_interval), 0, 604800, 0, "21600" },
+	{ "APCONN_REFRESH_INTERVAL", NULL, CFG_INT,
+	    offsetof(struct config, refresh_interval), 0, 86400, 0, "300" },
 };
 #define NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

@@ -20,6 +20,7 @@ struct config {
 	int	 session_days;		/* APCONN_SESSION_DAYS */
 	int	 access_log;		/* APCONN_ACCESS_LOG */
 	int	 sync_interval;		/* APCONN_SYNC_INTERVAL, 0 = off */
+	int	 refresh_interval;	/* APCONN_REFRESH_INTERVAL, 0 = off */
 };
 
 int	 cfg_load(struct config *, const char *, char *, size_t);

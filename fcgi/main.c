@@ -305,7 +305,8 @@ fill(time_t *hold)
 	if (now < *hold)
 		return;
 	for (gi = 0; gi < NGROUPS; gi++) {
-		if (gi < 2 ? groups[gi].fd == -1 : cfg.sync_interval == 0)
+		if (gi < 2 ? groups[gi].fd == -1 : cfg.sync_interval == 0 &&
+		    cfg.refresh_interval == 0)
 			continue;
 		while (current_count(gi) < groups[gi].nworkers)
 			if (spawn(gi) == -1)

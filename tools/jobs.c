@@ -12,6 +12,8 @@
 #include "../fcgi/egress.h"
 #include "../fcgi/log.h"
 #include "../db/db.h"
+#include "../db/seal.h"
+#include "../handlers/handlers.h"
 #include "jobs.h"
 #include "piecesync.h"
 
@@ -65,6 +67,66 @@ run_piece_sync(struct db *db, const struct config *cfg, const char *host)
 	db_job_unlock(db, JOB_LOCK_PIECE_SYNC);
 }
 
+/*
+ * The refresh sweep: every ACTIVE OAuth2 connection is opened and, when
+ * due, refreshed exactly as a use would (oauth2_fresh, row lock
+ * included), as its owner.
+ */
+static void
+run_refresh_sweep(struct db *db, const struct config *cfg,
+    struct keyring *keys, const char *host)
+{
+	struct arena	 a, ra;
+	struct req	 r;
+	struct resp	 resp;
+	json_object	*value;
+	char		 after[64] = "", msg[256], summary[160], **ids, **owners;
+	size_t		 n, i;
+	unsigned long	 checked = 0, unusable = 0, failed = 0;
+	double		 started = (double)time(NULL);
+	int		 st;
+
+	if (!db_job_lock(db, JOB_LOCK_REFRESH))
+		return;
+	arena_init(&a, 16 << 20);
+	arena_init(&ra, 8 << 20);
+	for (;;) {
+		arena_reset(&a);
+		if (db_oauth2_batch(db, &a, after, 200, &ids, &owners, &n) !=
+		    DB_OK || n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			snprintf(after, sizeof(after), "%s", ids[i]);
+			memset(&r, 0, sizeof(r));
+			memset(&resp, 0, sizeof(resp));
+			r.arena = &ra;
+			r.db = db;
+			r.cfg = cfg;
+			r.keys = keys;
+			r.who.user_id = owners[i];
+			snprintf(r.id, sizeof(r.id), "refresh-sweep");
+			st = oauth2_fresh(&r, &resp, ids[i], &value, msg,
+			    sizeof(msg));
+			checked++;
+			if (st == 0)
+				vault_discard(value);
+			else if (st == 409)
+				unusable++;
+			else
+				failed++;
+			json_object_put(resp.body);
+			arena_reset(&ra);
+		}
+	}
+	snprintf(summary, sizeof(summary), "%lu checked, %lu unusable, %lu "
+	    "failed", checked, unusable, failed);
+	(void)db_job_record(db, "oauth2_refresh", host, started, failed == 0,
+	    summary);
+	db_job_unlock(db, JOB_LOCK_REFRESH);
+	arena_free(&a);
+	arena_free(&ra);
+}
+
 void
 jobs_main(const struct config *cfg)
 {
@@ -73,7 +135,8 @@ jobs_main(const struct config *cfg)
 	struct db		*db;
 	char			 host[256], err[256];
 	sigset_t		 set;
-	time_t			 next;
+	struct keyring		 keys;
+	time_t			 next, nextr;
 
 	log_init("apconn-jobs");
 	memset(&sa, 0, sizeof(sa));
@@ -91,19 +154,27 @@ jobs_main(const struct config *cfg)
 	host[sizeof(host) - 1] = '\0';
 	if (egress_init(cfg->outbound_allow, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (keyring_parse(&keys, cfg->keys, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	db = db_new(cfg->database_url);
-	next = time(NULL);
+	next = nextr = time(NULL);
 	while (!jobs_quit) {
-		if (time(NULL) >= next) {
+		if (cfg->sync_interval > 0 && time(NULL) >= next) {
 			if (db_ensure(db) == 0)
 				run_piece_sync(db, cfg, host);
 			next = time(NULL) + cfg->sync_interval;
+		}
+		if (cfg->refresh_interval > 0 && time(NULL) >= nextr) {
+			if (db_ensure(db) == 0)
+				run_refresh_sweep(db, cfg, &keys, host);
+			nextr = time(NULL) + cfg->refresh_interval;
 		}
 		ts.tv_sec = 1;
 		ts.tv_nsec = 0;
 		nanosleep(&ts, NULL);
 	}
 	egress_cleanup();
+	keyring_free(&keys);
 	db_free(db);
 	exit(0);
 }

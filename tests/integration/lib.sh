@@ -33,6 +33,8 @@ export APCONN_KEYS
 # The background piece sync stays off unless a test turns it on.
 : "${APCONN_SYNC_INTERVAL:=0}"
 export APCONN_SYNC_INTERVAL
+: "${APCONN_REFRESH_INTERVAL:=0}"
+export APCONN_REFRESH_INTERVAL
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/apconn-$TEST_NAME.XXXXXX")
 chmod 755 "$TMP"
 PIDS=""
