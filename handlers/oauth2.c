@@ -570,6 +570,22 @@ h_oauth2_callback(struct req *r, struct resp *resp)
 	return resp_json(resp, 200, o);
 }
 
+/* RFC 7636: a verifier is 43 to 128 unreserved characters. */
+static int
+verifier_valid(const char *v)
+{
+	size_t	n = strlen(v), i;
+
+	if (n < 43 || n > 128)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' &&
+		    v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
+		    strchr("-._~", v[i]) != NULL))
+			return 0;
+	return 1;
+}
+
 static void
 copy_if(json_object *dst, const char *k, json_object *src, const char *sk)
 {
@@ -633,6 +649,13 @@ oauth2_exchange(struct req *r, struct resp *resp, const char *piece,
 			    "value.state", "The authorization state is "
 			    "unknown, expired or already used");
 		}
+	}
+	if (json_str(value, "code_challenge") != NULL &&
+	    !verifier_valid(json_str(value, "code_challenge"))) {
+		json_object_put(auth);
+		return resp_error_field(resp, 400, "invalid_value",
+		    "value.code_challenge", "The PKCE verifier must be 43 to "
+		    "128 characters of [A-Za-z0-9-._~]");
 	}
 	json_object_object_get_ex(value, "props", &props);
 	if (subst(json_str(def, "tokenUrl"), props, tokurl, sizeof(tokurl),

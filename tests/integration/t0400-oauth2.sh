@@ -112,6 +112,17 @@ as "$ka" POST /api/app-connections/test '{"pieceName":"plain","type":"OAUTH2","v
 expect_json '.status + ": " + .message' "success: Connection successful" "a test with a code performs the exchange"
 as "$ka" POST /api/app-connections/test '{"pieceName":"plain","type":"OAUTH2","value":{"type":"OAUTH2","code":"bad-code","client_id":"c","client_secret":"s","redirect_url":"https://x/cb"}}'
 expect_json '.status + ": " + .message' "error: The code is invalid" "a failed exchange is a test error"
+as "$ka" POST /api/app-connections '{"externalId":"v","displayName":"V","pieceName":"plain","type":"OAUTH2","value":{"type":"OAUTH2","code":"good-code","code_challenge":"short","client_id":"c","client_secret":"s","redirect_url":"https://x/cb"}}'
+expect_error 400 invalid_value "a PKCE verifier shorter than 43 characters"
+expect_json .field value.code_challenge "... names it"
+psql_q "INSERT INTO apconn.piece_metadata (id, name, version, display_name, auth) VALUES
+    ('o3', 'sluggish', '1.0.0', 'Sluggish', '{\"type\":\"OAUTH2\",\"authUrl\":\"$F/authorize\",\"tokenUrl\":\"$F/oauth/token?slow=30000\",\"scope\":[]}')" >/dev/null
+t0=$(date +%s)
+as "$ka" POST /api/app-connections '{"externalId":"slow","displayName":"Slow","pieceName":"sluggish","type":"OAUTH2","value":{"type":"OAUTH2","code":"good-code","client_id":"c","client_secret":"s","redirect_url":"https://x/cb"}}'
+t1=$(date +%s)
+expect_error 400 oauth2_exchange_failed "a token endpoint that does not answer"
+expect_json .error "The OAuth2 provider did not answer in time" "... says so"
+check "... within the 15 s timeout" test $((t1 - t0)) -le 17
 check "the upsert ran in the outbound pool" \
     sh -c "grep 'apconn-fcgi-outbound' '$TMP/app.log' | grep -q 'POST /api/app-connections 201'"
 check "no secret in the application log" sh -c "! grep -q -e cs-secret -e good-code -e '$verifier' '$TMP/app.log'"
