@@ -271,74 +271,68 @@ out:
 }
 
 /*
- * Performs one request.  On EG_OK resp holds the status and body (free
- * with egress_resp_free); on any other result resp is empty.  detail gets
- * a description for the log only: never headers or bodies.
+ * Sets h up for q under the policy; x, *hl and errbuf must outlive the
+ * transfer.  Returns 0, or -1 when the URL is refused before connecting.
  */
-enum egress_rc
-egress_perform(const struct egress_req *q, struct egress_resp *resp,
-    char *detail, size_t detailsz)
+static int
+setup(CURL *h, const struct egress_req *q, struct xfer *x,
+    struct curl_slist **hl, char *errbuf)
 {
-	struct curl_slist	*hl = NULL;
-	struct xfer		 x;
-	char			 errbuf[CURL_ERROR_SIZE];
-	CURLcode		 cc;
-	enum egress_rc		 rc;
-	size_t			 i;
+	size_t	i;
 
-	memset(resp, 0, sizeof(*resp));
-	memset(&x, 0, sizeof(x));
-	snprintf(detail, detailsz, "-");
-	if (!scheme_allowed(q->url)) {
-		snprintf(detail, detailsz, "scheme or host not allowed");
-		return EG_REFUSED;
-	}
-	if (curl == NULL && (curl = curl_easy_init()) == NULL) {
-		snprintf(detail, detailsz, "curl_easy_init failed");
-		return EG_FAILED;
-	}
-	curl_easy_reset(curl);
-	x.max = q->max_body ? q->max_body : 1024 * 1024;
+	memset(x, 0, sizeof(*x));
+	*hl = NULL;
 	errbuf[0] = '\0';
+	if (!scheme_allowed(q->url))
+		return -1;
+	x->max = q->max_body ? q->max_body : 1024 * 1024;
 	for (i = 0; q->headers != NULL && q->headers[i] != NULL; i++)
-		hl = curl_slist_append(hl, q->headers[i]);
-	curl_easy_setopt(curl, CURLOPT_URL, q->url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+		*hl = curl_slist_append(*hl, q->headers[i]);
+	curl_easy_setopt(h, CURLOPT_URL, q->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 	    q->connect_timeout_ms > 0 ? q->connect_timeout_ms : 3000L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
 	    q->timeout_ms > 0 ? q->timeout_ms : 10000L);
-	curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, on_socket);
-	curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &x);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "apconn/" PACKAGE_VERSION);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_socket);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, x);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hl);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "apconn/" PACKAGE_VERSION);
 	if (q->method != NULL && strcmp(q->method, "HEAD") == 0)
-		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	else if (q->method != NULL && strcmp(q->method, "POST") == 0) {
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, q->body ? q->body :
-		    "");
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body ? q->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)q->bodylen);
 	}
-	cc = curl_easy_perform(curl);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hl);
+	return 0;
+}
+
+/* Classifies a finished transfer into resp and detail. */
+static enum egress_rc
+outcome(CURL *h, CURLcode cc, struct xfer *x, const char *errbuf,
+    struct egress_resp *resp, char *detail, size_t detailsz)
+{
+	enum egress_rc	rc;
+
+	memset(resp, 0, sizeof(*resp));
 	if (cc == CURLE_OK) {
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
-		resp->body = x.buf ? x.buf : strdup("");
-		resp->len = x.len;
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+		resp->body = x->buf ? x->buf : strdup("");
+		resp->len = x->len;
 		snprintf(detail, detailsz, "HTTP %ld", resp->status);
 		return EG_OK;
 	}
-	free(x.buf);
-	if (x.refused)
+	free(x->buf);
+	x->buf = NULL;
+	if (x->refused)
 		rc = EG_REFUSED;
-	else if (x.too_large)
+	else if (x->too_large)
 		rc = EG_TOO_LARGE;
 	else if (cc == CURLE_OPERATION_TIMEDOUT)
 		rc = EG_TIMEOUT;
@@ -347,6 +341,117 @@ egress_perform(const struct egress_req *q, struct egress_resp *resp,
 	snprintf(detail, detailsz, "%s", rc == EG_REFUSED ? "address not "
 	    "allowed" : errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	return rc;
+}
+
+/*
+ * Performs one request.  On EG_OK resp holds the status and body (free
+ * with egress_resp_free); on any other result resp is empty.  detail gets
+ * a description for the log only: never headers or bodies.
+ */
+enum egress_rc
+egress_perform(const struct egress_req *q, struct egress_resp *resp,
+    char *detail, size_t detailsz)
+{
+	struct curl_slist	*hl;
+	struct xfer		 x;
+	char			 errbuf[CURL_ERROR_SIZE];
+	CURLcode		 cc;
+	enum egress_rc		 rc;
+
+	memset(resp, 0, sizeof(*resp));
+	snprintf(detail, detailsz, "-");
+	if (curl == NULL && (curl = curl_easy_init()) == NULL) {
+		snprintf(detail, detailsz, "curl_easy_init failed");
+		return EG_FAILED;
+	}
+	curl_easy_reset(curl);
+	if (setup(curl, q, &x, &hl, errbuf) == -1) {
+		snprintf(detail, detailsz, "scheme or host not allowed");
+		return EG_REFUSED;
+	}
+	cc = curl_easy_perform(curl);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hl);
+	rc = outcome(curl, cc, &x, errbuf, resp, detail, detailsz);
+	return rc;
+}
+
+/*
+ * Performs n requests with at most parallel in flight, each under the
+ * same rules as egress_perform; rcs[i], resps[i] and details[i] receive
+ * each outcome (free every EG_OK body with egress_resp_free).
+ */
+void
+egress_perform_many(const struct egress_req *qs, size_t n, int parallel,
+    struct egress_resp *resps, enum egress_rc *rcs, char (*details)[160])
+{
+	CURLM			*m;
+	CURL			**h;
+	struct xfer		*x;
+	struct curl_slist	**hl;
+	char			(*eb)[CURL_ERROR_SIZE];
+	CURLMsg			*msg;
+	size_t			 next = 0, done = 0, i;
+	int			 running, left;
+
+	h = calloc(n + 1, sizeof(*h));
+	x = calloc(n + 1, sizeof(*x));
+	hl = calloc(n + 1, sizeof(*hl));
+	eb = calloc(n + 1, sizeof(*eb));
+	m = curl_multi_init();
+	for (i = 0; i < n; i++) {
+		memset(&resps[i], 0, sizeof(resps[i]));
+		rcs[i] = EG_FAILED;
+		snprintf(details[i], sizeof(details[i]), "-");
+	}
+	if (h == NULL || x == NULL || hl == NULL || eb == NULL || m == NULL)
+		goto out;
+	while (done < n) {
+		while (next < n && (int)(next - done) < parallel) {
+			i = next++;
+			if ((h[i] = curl_easy_init()) == NULL ||
+			    setup(h[i], &qs[i], &x[i], &hl[i], eb[i]) == -1) {
+				rcs[i] = h[i] ? EG_REFUSED : EG_FAILED;
+				snprintf(details[i], sizeof(details[i]), "%s",
+				    h[i] ? "scheme or host not allowed" :
+				    "curl_easy_init failed");
+				done++;
+				continue;
+			}
+			curl_easy_setopt(h[i], CURLOPT_PRIVATE, (void *)i);
+			curl_multi_add_handle(m, h[i]);
+		}
+		if (done >= n)
+			break;
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			void	*p;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    &p);
+			i = (size_t)p;
+			rcs[i] = outcome(h[i], msg->data.result, &x[i], eb[i],
+			    &resps[i], details[i], sizeof(details[i]));
+			curl_multi_remove_handle(m, h[i]);
+			done++;
+		}
+		if (done < n && running > 0)
+			curl_multi_poll(m, NULL, 0, 1000, NULL);
+	}
+out:
+	for (i = 0; i < n && h != NULL; i++) {
+		if (h[i] != NULL)
+			curl_easy_cleanup(h[i]);
+		if (hl != NULL)
+			curl_slist_free_all(hl[i]);
+	}
+	curl_multi_cleanup(m);
+	free(h);
+	free(x);
+	free(hl);
+	free(eb);
 }
 
 void

@@ -47,6 +47,8 @@ struct egress_resp {
 int		 egress_init(const char *, char *, size_t);
 enum egress_rc	 egress_perform(const struct egress_req *,
 		    struct egress_resp *, char *, size_t);
+void		 egress_perform_many(const struct egress_req *, size_t, int,
+		    struct egress_resp *, enum egress_rc *, char (*)[160]);
 void		 egress_resp_free(struct egress_resp *);
 const char	*egress_rc_str(enum egress_rc);
 int		 egress_addr_allowed(const struct sockaddr *, socklen_t);

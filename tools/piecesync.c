@@ -88,40 +88,33 @@ url_escape(const char *s)
 	return out;
 }
 
-/* Fetches and stores one piece; returns 1, 2, 0 (as upsert) or -1. */
-static int
-sync_one(struct db *db, const struct sync_opts *o, const char *full,
-    const char *shortname, const char *version, char *why, size_t whysz)
-{
-	struct egress_resp	 resp;
-	json_object		*doc = NULL;
-	char			 detail[256], *url = NULL, *en = NULL, *ev = NULL;
-	const char		*dn, *dv;
-	enum egress_rc		 orc;
-	int			 outcome = -1;
-	size_t			 n;
+#define PARALLEL	8
 
-	if ((en = url_escape(full)) == NULL || (ev = url_escape(version)) ==
-	    NULL) {
-		snprintf(why, whysz, "out of memory");
-		goto out;
-	}
-	n = strlen(o->base) + strlen(en) + strlen(ev) + 32;
-	if ((url = malloc(n)) == NULL)
-		goto out;
-	snprintf(url, n, "%s/pieces/%s?version=%s", o->base, en, ev);
-	orc = fetch(o, url, PIECE_MAX, &resp, detail, sizeof(detail));
+struct pending {
+	const char	*full;		/* the list's name */
+	const char	*shortname;
+	const char	*version;
+	char		*url;
+};
+
+/* Stores one fetched piece; returns 1, 2, 0 (as upsert) or -1 with why. */
+static int
+store_one(struct db *db, const struct pending *p, enum egress_rc orc,
+    struct egress_resp *resp, const char *detail, char *why, size_t whysz)
+{
+	json_object	*doc = NULL;
+	const char	*dn, *dv;
+	int		 outcome = -1;
+
 	if (orc != EG_OK) {
-		snprintf(why, whysz, "%s (%s)", egress_rc_str(orc), detail);
+		snprintf(why, whysz, "%s (%.150s)", egress_rc_str(orc), detail);
+		return -1;
+	}
+	if (resp->status != 200) {
+		snprintf(why, whysz, "HTTP %ld", resp->status);
 		goto out;
 	}
-	if (resp.status != 200) {
-		snprintf(why, whysz, "HTTP %ld", resp.status);
-		egress_resp_free(&resp);
-		goto out;
-	}
-	doc = json_tokener_parse(resp.body);
-	egress_resp_free(&resp);
+	doc = json_tokener_parse(resp->body);
 	if (doc == NULL || !json_object_is_type(doc, json_type_object)) {
 		snprintf(why, whysz, "the answer is not a JSON object");
 		goto out;
@@ -129,26 +122,102 @@ sync_one(struct db *db, const struct sync_opts *o, const char *full,
 	dn = json_str(doc, "name");
 	dv = json_str(doc, "version");
 	if (dn == NULL || dv == NULL || strcmp(piece_short_name(dn),
-	    shortname) != 0 || strcmp(dv, version) != 0) {
-		snprintf(why, whysz, "the answer is not %s@%s", shortname,
-		    version);
+	    p->shortname) != 0 || strcmp(dv, p->version) != 0) {
+		snprintf(why, whysz, "the answer is not %s@%s", p->shortname,
+		    p->version);
 		goto out;
 	}
-	if (db_piece_upsert(db, shortname, json_object_to_json_string_ext(doc,
-	    JSON_C_TO_STRING_PLAIN), &outcome) != DB_OK) {
+	if (db_piece_upsert(db, p->shortname, json_object_to_json_string_ext(
+	    doc, JSON_C_TO_STRING_PLAIN), &outcome) != DB_OK) {
 		snprintf(why, whysz, "the database refused it");
 		outcome = -1;
 	}
 out:
 	json_object_put(doc);
-	free(url);
-	free(en);
-	free(ev);
+	egress_resp_free(resp);
 	return outcome;
 }
 
 /*
- * Runs one sync.  say() gets one line per piece and event.  Returns 0
+ * Fetches the pending pieces, PARALLEL at a time, and stores each in
+ * turn, counting into r and reporting through say().
+ */
+static void
+flush(struct db *db, const struct sync_opts *o, struct pending *p, size_t n,
+    struct sync_result *r, void (*say)(const char *))
+{
+	struct egress_req	 q[PARALLEL];
+	struct egress_resp	 resp[PARALLEL];
+	enum egress_rc		 rc[PARALLEL];
+	char			 detail[PARALLEL][160], key[512], line[768];
+	char			 why[384];
+	const char		*h[3] = { "Accept: application/json", NULL, NULL };
+	size_t			 i;
+	int			 out;
+
+	if (n == 0)
+		return;
+	if (o->api_key != NULL && *o->api_key != '\0') {
+		snprintf(key, sizeof(key), "api-key: %s", o->api_key);
+		h[1] = key;
+	}
+	for (i = 0; i < n; i++) {
+		memset(&q[i], 0, sizeof(q[i]));
+		q[i].method = "GET";
+		q[i].url = p[i].url;
+		q[i].headers = h;
+		q[i].connect_timeout_ms = 5000;
+		q[i].timeout_ms = 60000;
+		q[i].max_body = PIECE_MAX;
+	}
+	egress_perform_many(q, n, PARALLEL, resp, rc, detail);
+	for (i = 0; i < n; i++) {
+		out = store_one(db, &p[i], rc[i], &resp[i], detail[i], why,
+		    sizeof(why));
+		if (out < 0) {
+			snprintf(line, sizeof(line), "failed %s@%s: %s",
+			    p[i].shortname, p[i].version, why);
+			r->failed++;
+		} else {
+			snprintf(line, sizeof(line), "synced %s@%s (%s)",
+			    p[i].shortname, p[i].version, out == 1 ?
+			    "inserted" : out == 2 ? "updated" : "unchanged");
+			if (out == 1)
+				r->inserted++;
+			else if (out == 2)
+				r->updated++;
+			else
+				r->unchanged++;
+		}
+		say(line);
+		free(p[i].url);
+		p[i].url = NULL;
+	}
+}
+
+/* The single-piece URL of p, or NULL. */
+static char *
+piece_url(const struct sync_opts *o, const char *full, const char *version)
+{
+	char	*en, *ev, *url = NULL;
+	size_t	 n;
+
+	en = url_escape(full);
+	ev = url_escape(version);
+	if (en != NULL && ev != NULL) {
+		n = strlen(o->base) + strlen(en) + strlen(ev) + 32;
+		if ((url = malloc(n)) != NULL)
+			snprintf(url, n, "%s/pieces/%s?version=%s", o->base, en,
+			    ev);
+	}
+	free(en);
+	free(ev);
+	return url;
+}
+
+/*
+ * Runs one sync: the list, then the new or changed pieces, fetched
+ * PARALLEL at a time.  say() gets one line per piece and event.  Returns 0
  * when nothing failed, 1 when a piece failed, -1 when the list itself
  * could not be read.
  */
@@ -159,11 +228,12 @@ piece_sync(struct db *db, const struct sync_opts *o, struct sync_result *r,
 	struct egress_resp	 resp;
 	struct timespec		 t0, t1;
 	json_object		*list = NULL, *e;
-	char			 url[2048], detail[256], line[768], why[384];
+	struct pending		 p[PARALLEL];
+	char			 url[2048], detail[256], line[768];
 	const char		*name, *version, *updated, *shortname;
 	enum egress_rc		 orc;
-	size_t			 i, n;
-	int			 known, out, rc = -1;
+	size_t			 i, n, np = 0;
+	int			 known, rc = -1;
 
 	memset(r, 0, sizeof(*r));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -220,25 +290,22 @@ piece_sync(struct db *db, const struct sync_opts *o, struct sync_result *r,
 			say(line);
 			continue;
 		}
-		out = sync_one(db, o, name, shortname, version, why,
-		    sizeof(why));
-		if (out < 0) {
-			snprintf(line, sizeof(line), "failed %s@%s: %s",
-			    shortname, version, why);
+		p[np].full = name;
+		p[np].shortname = shortname;
+		p[np].version = version;
+		if ((p[np].url = piece_url(o, name, version)) == NULL) {
+			snprintf(line, sizeof(line), "failed %s@%s: out of "
+			    "memory", shortname, version);
+			say(line);
 			r->failed++;
-		} else {
-			snprintf(line, sizeof(line), "synced %s@%s (%s)",
-			    shortname, version, out == 1 ? "inserted" :
-			    out == 2 ? "updated" : "unchanged");
-			if (out == 1)
-				r->inserted++;
-			else if (out == 2)
-				r->updated++;
-			else
-				r->unchanged++;
+			continue;
 		}
-		say(line);
+		if (++np == PARALLEL) {
+			flush(db, o, p, np, r, say);
+			np = 0;
+		}
 	}
+	flush(db, o, p, np, r, say);
 	rc = r->failed ? 1 : 0;
 done:
 	json_object_put(list);

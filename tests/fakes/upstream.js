@@ -1,5 +1,6 @@
 // The suite's stand-in for third-party services, on 127.0.0.1 only.
 //   node upstream.js --port-file FILE [--max-seconds N] [--fixtures DIR]
+//                    [--piece-delay MS]
 // Routes:
 //   /ok                 200 {"ok":true}
 //   /status/NNN         answers NNN
@@ -23,6 +24,7 @@ for (let i = 2; i < process.argv.length; i += 2)
 	args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 const maxSeconds = Number(args['max-seconds'] || 600);
 const fixtures = args.fixtures;
+const pieceDelay = Number(args['piece-delay'] || 0);
 
 function send(res, status, body, type) {
 	res.writeHead(status, { 'Content-Type': type || 'application/json' });
@@ -120,8 +122,8 @@ const server = http.createServer((req, res) => {
 			    (!version && f.startsWith(name + '@')));
 			if (!file)
 				return send(res, 404, { message: 'not found' });
-			return send(res, 200, fs.readFileSync(path.join(dir, file),
-			    'utf8'));
+			const text = fs.readFileSync(path.join(dir, file), 'utf8');
+			return setTimeout(() => send(res, 200, text), pieceDelay);
 		}
 		send(res, 404, { error: 'no such route' });
 	});

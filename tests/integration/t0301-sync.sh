@@ -21,6 +21,8 @@ jq '. + [{"name":"@activepieces/piece-nover","displayName":"No version"}]' "$FIX
 
 fake_start --fixtures "$TMP/broken"
 BROKEN=$FAKE_PORT
+fake_start --fixtures "$FIX" --piece-delay 400
+SLOW=$FAKE_PORT
 fake_start --fixtures "$FIX"
 export APCONN_OUTBOUND_ALLOW="127.0.0.1"
 base="http://127.0.0.1:$FAKE_PORT/api/v1"
@@ -81,5 +83,15 @@ APCONN_OUTBOUND_ALLOW= "$SYNC" --base-url="$base" >"$TMP/s7.out" 2>&1
 check "a loopback upstream outside the allow-list is refused" grep -q "cannot read the piece list: scheme or host not allowed" "$TMP/s7.out"
 "$SYNC" --bogus >/dev/null 2>&1
 check "an unknown option is a usage error (64)" test $? = 64
+
+psql_q "DELETE FROM apconn.piece_metadata" >/dev/null
+t0=$(date +%s%N)
+"$SYNC" --base-url="http://127.0.0.1:$SLOW/api/v1" >"$TMP/s8.out" 2>&1
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+echo "$total pieces, 400 ms each upstream: synced in $ms ms"
+check "pieces are fetched several at a time ($total x 400 ms in < $((total * 400 / 3)) ms)" \
+    test "$ms" -lt $((total * 400 / 3))
+check "... and all stored" grep -q "^done: $total listed, $total inserted" "$TMP/s8.out"
 
 done_testing
