@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,37 @@ sealed_free(struct sealed *s)
 }
 
 /*
+ * AES-256-GCM: decrypts ct (ctlen bytes) into out (room for ctlen bytes)
+ * under key with an IV of ivlen bytes, aad (may be NULL) and a 16-byte
+ * tag.  Returns the plaintext length, or -1 when anything fails, the tag
+ * check included.
+ */
+static int
+gcm_open(const unsigned char *key, const unsigned char *iv, size_t ivlen,
+    const char *aad, const unsigned char *ct, size_t ctlen,
+    const unsigned char *tag, unsigned char *out)
+{
+	EVP_CIPHER_CTX	*ctx;
+	int		 n = 0, fin = 0, rc = -1;
+
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, (int)ivlen,
+	    NULL) == 1 &&
+	    EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv) == 1 &&
+	    (aad == NULL || EVP_DecryptUpdate(ctx, NULL, &n,
+	    (const unsigned char *)aad, (int)strlen(aad)) == 1) &&
+	    EVP_DecryptUpdate(ctx, out, &n, ct, (int)ctlen) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16,
+	    (void *)(uintptr_t)tag) == 1 &&
+	    EVP_DecryptFinal_ex(ctx, out + n, &fin) == 1)
+		rc = n + fin;
+	EVP_CIPHER_CTX_free(ctx);
+	return rc;
+}
+
+/*
  * Opens a sealed value.  The IV must decode to exactly 12 bytes and the
  * tag to exactly 16 before anything is decrypted (OpenSSL would accept a
  * truncated tag).  Returns 0 with *pt (NUL-terminated, heap: plain_free()
@@ -230,11 +262,10 @@ unseal(const struct keyring *kr, const char *aad, const char *kid,
     const char *iv64, const char *ct64, const char *tag64, unsigned char **pt,
     size_t *ptlen)
 {
-	EVP_CIPHER_CTX	*ctx = NULL;
 	unsigned char	 iv[16], tag[20], *ct = NULL, *out = NULL;
 	const unsigned char *key = NULL;
 	size_t		 ivlen, taglen, ctlen, i;
-	int		 n, fin, rc = -1;
+	int		 n, rc = -1;
 
 	*pt = NULL;
 	*ptlen = 0;
@@ -254,23 +285,14 @@ unseal(const struct keyring *kr, const char *aad, const char *kid,
 	if (b64_decode(ct64, ct, strlen(ct64) / 4 * 3 + 3, &ctlen) == -1 ||
 	    (out = malloc(ctlen + 1)) == NULL)
 		goto out;
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) != 1 ||
-	    EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv) != 1 ||
-	    EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)aad,
-	    (int)strlen(aad)) != 1 ||
-	    EVP_DecryptUpdate(ctx, out, &n, ct, (int)ctlen) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1 ||
-	    EVP_DecryptFinal_ex(ctx, out + n, &fin) != 1)
+	if ((n = gcm_open(key, iv, 12, aad, ct, ctlen, tag, out)) < 0)
 		goto out;
-	out[n + fin] = '\0';
+	out[n] = '\0';
 	*pt = out;
-	*ptlen = (size_t)(n + fin);
+	*ptlen = (size_t)n;
 	out = NULL;
 	rc = 0;
 out:
-	EVP_CIPHER_CTX_free(ctx);
 	free(ct);
 	if (out != NULL)
 		plain_free(out, ctlen + 1);
@@ -344,15 +366,10 @@ unseal_activepieces(const char *key32, const char *iv_hex,
 	    (ctx = EVP_CIPHER_CTX_new()) == NULL)
 		goto out;
 	if (gcm) {
-		if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL,
-		    NULL) != 1 || EVP_CIPHER_CTX_ctrl(ctx,
-		    EVP_CTRL_GCM_SET_IVLEN, (int)ivlen, NULL) != 1 ||
-		    EVP_DecryptInit_ex(ctx, NULL, NULL,
-		    (const unsigned char *)key32, iv) != 1 ||
-		    EVP_DecryptUpdate(ctx, out, &n, ct, (int)ctlen) != 1 ||
-		    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16,
-		    tag) != 1 || EVP_DecryptFinal_ex(ctx, out + n, &fin) != 1)
+		if ((n = gcm_open((const unsigned char *)key32, iv, ivlen,
+		    NULL, ct, ctlen, tag, out)) < 0)
 			goto out;
+		fin = 0;
 	} else if (EVP_DecryptInit_ex(ctx, EVP_aes_256_cbc(), NULL,
 	    (const unsigned char *)key32, iv) != 1 ||
 	    EVP_DecryptUpdate(ctx, out, &n, ct, (int)ctlen) != 1 ||
