@@ -261,4 +261,27 @@ enum db_rc	 db_oauth_app_list(struct db *, void (*)(const char *const *,
 		    int));
 enum db_rc	 db_oauth_app_delete(struct db *, const char *);
 
+/* db/workflows.c: workflows, their references rewritten on every save. */
+struct wf_write {
+	const char	*id;
+	const char	*owner;
+	const char	*name;		/* NULL keeps (update) */
+	const char	*description;	/* NULL keeps (update) */
+	const char	*nodes;		/* JSON text; NULL keeps (update) */
+	const char	*edges;		/* JSON text; NULL keeps (update) */
+	const char	*visibility;	/* NULL keeps (update) */
+};
+
+enum db_rc	 db_wf_list(struct db *, struct arena *, const char *, char **);
+enum db_rc	 db_wf_foreign_refs(struct db *, const char *, const char *,
+		    int *);
+enum db_rc	 db_wf_count(struct db *, struct arena *, const char *, long *);
+enum db_rc	 db_wf_create(struct db *, struct arena *,
+		    const struct wf_write *, char **);
+enum db_rc	 db_wf_get(struct db *, struct arena *, const char *, char **,
+		    char **, char **);
+enum db_rc	 db_wf_update(struct db *, struct arena *,
+		    const struct wf_write *, char **);
+enum db_rc	 db_wf_delete(struct db *, const char *, const char *);
+
 #endif

@@ -100,4 +100,11 @@ int	oauth2_fresh(struct req *, struct resp *, const char *,
 int	h_oauth2_start(struct req *, struct resp *);
 int	h_oauth2_callback(struct req *, struct resp *);
 
+/* workflows.c */
+int	h_wf_list(struct req *, struct resp *);
+int	h_wf_create(struct req *, struct resp *);
+int	h_wf_get(struct req *, struct resp *);
+int	h_wf_patch(struct req *, struct resp *);
+int	h_wf_delete(struct req *, struct resp *);
+
 #endif

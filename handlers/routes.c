@@ -11,6 +11,7 @@
 
 #define CONN_R	SCOPE_CONN_READ
 #define CONN_W	(SCOPE_CONN_READ | SCOPE_CONN_WRITE)
+#define WF_W	(SCOPE_WF_READ | SCOPE_WF_WRITE)
 
 const struct route routes[] = {
 	{ M_GET,		"/api/app-connections",	h_conn_list,
@@ -59,5 +60,17 @@ const struct route routes[] = {
 	    0,			0 },
 	{ M_GET,		"/api/user",		h_user_get,
 	    ROUTE_AUTH,		0 },
+	{ M_GET,		"/api/workflows",	h_wf_list,
+	    ROUTE_OPTAUTH,	0 },
+	{ M_POST,		"/api/workflows",	h_wf_create,
+	    ROUTE_AUTH | ROUTE_JSON, WF_W },
+	{ M_POST,		"/api/workflows/create", h_wf_create,
+	    ROUTE_AUTH | ROUTE_JSON, WF_W },
+	{ M_GET,		"/api/workflows/:id",	h_wf_get,
+	    ROUTE_OPTAUTH,	0 },
+	{ M_PATCH,		"/api/workflows/:id",	h_wf_patch,
+	    ROUTE_AUTH | ROUTE_JSON, WF_W },
+	{ M_DELETE,		"/api/workflows/:id",	h_wf_delete,
+	    ROUTE_AUTH,		WF_W },
 	{ 0, NULL, NULL, 0, 0 }
 };

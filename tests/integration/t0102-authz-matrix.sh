@@ -60,16 +60,23 @@ seed_pieces
 own=$(new_key "$u" connections:read,connections:write)
 as "$own" POST /api/app-connections '{"externalId":"mine","displayName":"Mine","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"s"}}'
 cid=$(jq -r .id "$TMP/body")
+wkey=$(new_key "$u" workflows:read,workflows:write)
+as "$wkey" POST /api/workflows/create '{"name":"Private","nodes":[],"edges":[]}'
+wid=$(jq -r .id "$TMP/body")
 eve=$(new_user eve@example.com)
 evekey=$(new_key "$eve" connections:read,connections:write,credentials:read,workflows:read,workflows:write)
 snap() {
 	psql_q "SELECT md5(string_agg(id || external_id || display_name || status || value::text || updated_at::text, ',' ORDER BY id)) FROM apconn.app_connection"
+	psql_q "SELECT md5(string_agg(id || name || visibility || nodes::text || updated_at::text, ',' ORDER BY id)) FROM apconn.workflows"
 }
 s0=$(snap)
 ni=0
 while IFS='	' read -r methods pattern flags scopes; do
 	case $pattern in *:id*) ;; *) continue ;; esac
-	path=$(echo "$pattern" | sed "s|:id|$cid|")
+	case $pattern in
+	/api/workflows/*) path=$(echo "$pattern" | sed "s|:id|$wid|") ;;
+	*) path=$(echo "$pattern" | sed "s|:id|$cid|") ;;
+	esac
 	for m in $(echo "$methods" | tr -d ' ' | tr ',' ' '); do
 		[ "$m" = HEAD ] && continue
 		ni=$((ni + 1))

@@ -1,0 +1,154 @@
+/*
+ * Workflows.  A save and the rewrite of the workflow's connection
+ * references happen in one transaction, so "which workflows use this
+ * connection" is always one indexed query and never stale.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbi.h"
+
+static enum db_rc
+text0(struct db *db, struct arena *a, enum stmt s, const char *const *v,
+    char **out)
+{
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = db_exec(db, &res, s, v)) != DB_OK)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return DB_NOTFOUND;
+	}
+	*out = db_copy(a, res, 0, 0);
+	PQclear(res);
+	return *out ? DB_OK : DB_ERROR;
+}
+
+/* The owner's workflows as a JSON array. */
+enum db_rc
+db_wf_list(struct db *db, struct arena *a, const char *owner, char **json)
+{
+	const char	*v[1] = { owner };
+
+	return text0(db, a, STMT_WF_LIST, v, json);
+}
+
+/* *foreign = 1 when a node's integrationId is another user's connection. */
+enum db_rc
+db_wf_foreign_refs(struct db *db, const char *nodes, const char *owner,
+    int *foreign)
+{
+	const char	*v[2] = { nodes, owner };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = db_exec(db, &res, STMT_WF_FOREIGN_REFS, v)) != DB_OK)
+		return rc;
+	*foreign = PQntuples(res) == 1 && *PQgetvalue(res, 0, 0) == 't';
+	PQclear(res);
+	return DB_OK;
+}
+
+enum db_rc
+db_wf_count(struct db *db, struct arena *a, const char *owner, long *n)
+{
+	const char	*v[1] = { owner };
+	char		*t;
+	enum db_rc	 rc;
+
+	if ((rc = text0(db, a, STMT_WF_COUNT, v, &t)) == DB_OK)
+		*n = strtol(t, NULL, 10);
+	return rc;
+}
+
+static enum db_rc
+refs(struct db *db, const char *id, const char *owner)
+{
+	const char	*v[2] = { id, owner };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = db_exec(db, &res, STMT_WF_REFS, v)) == DB_OK)
+		PQclear(res);
+	return rc;
+}
+
+/* Creates w with its references; *json is the row. */
+enum db_rc
+db_wf_create(struct db *db, struct arena *a, const struct wf_write *w,
+    char **json)
+{
+	const char	*v[6] = { w->id, w->owner, w->name, w->description,
+	    w->nodes, w->edges };
+	enum db_rc	 rc;
+
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
+	if ((rc = text0(db, a, STMT_WF_INSERT, v, json)) == DB_OK &&
+	    (rc = refs(db, w->id, w->owner)) == DB_OK)
+		rc = db_commit(db);
+	if (rc != DB_OK)
+		db_rollback(db);
+	return rc;
+}
+
+/* The workflow id (JSON), its owner and its visibility. */
+enum db_rc
+db_wf_get(struct db *db, struct arena *a, const char *id, char **json,
+    char **owner, char **visibility)
+{
+	const char	*v[1] = { id };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = db_exec(db, &res, STMT_WF_GET, v)) != DB_OK)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return DB_NOTFOUND;
+	}
+	*json = db_copy(a, res, 0, 0);
+	*owner = db_copy(a, res, 0, 1);
+	*visibility = db_copy(a, res, 0, 2);
+	PQclear(res);
+	return *json && *owner ? DB_OK : DB_ERROR;
+}
+
+/* Updates the owner's workflow w->id and rewrites its references. */
+enum db_rc
+db_wf_update(struct db *db, struct arena *a, const struct wf_write *w,
+    char **json)
+{
+	const char	*v[7] = { w->id, w->owner, w->name, w->description,
+	    w->nodes, w->edges, w->visibility };
+	enum db_rc	 rc;
+
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
+	if ((rc = text0(db, a, STMT_WF_UPDATE, v, json)) == DB_OK &&
+	    (rc = refs(db, w->id, w->owner)) == DB_OK)
+		rc = db_commit(db);
+	if (rc != DB_OK)
+		db_rollback(db);
+	return rc;
+}
+
+/* Deletes the owner's workflow; its references go with it (cascade). */
+enum db_rc
+db_wf_delete(struct db *db, const char *id, const char *owner)
+{
+	const char	*v[2] = { id, owner };
+	PGresult	*res;
+	enum db_rc	 rc;
+	int		 n;
+
+	if ((rc = db_exec(db, &res, STMT_WF_DELETE, v)) != DB_OK)
+		return rc;
+	n = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return n > 0 ? DB_OK : DB_NOTFOUND;
+}

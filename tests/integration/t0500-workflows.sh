@@ -1,0 +1,96 @@
+#!/bin/sh
+# /api/workflows in the original's shapes, and the references every save
+# rewrites: which workflows use a connection is always current.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+pg_db
+migrate
+seed_pieces
+app_start 2
+nginx_start
+
+a=$(new_user wendy@example.com)
+ka=$(new_key "$a" connections:read,connections:write,workflows:read,workflows:write)
+b=$(new_user other@example.com)
+kb=$(new_key "$b" connections:read,connections:write,workflows:read,workflows:write)
+as "$ka" POST /api/app-connections '{"externalId":"slack-main","displayName":"S","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"s"}}'
+ca=$(jq -r .id "$TMP/body")
+as "$kb" POST /api/app-connections '{"externalId":"bobs-only","displayName":"B","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"b"}}'
+cb=$(jq -r .id "$TMP/body")
+
+http GET /api/workflows
+expect_status 200 "the list without a credential"
+expect_json 'length' 0 "... is empty"
+as "$ka" POST /api/workflows/create '{"name":"","nodes":[],"edges":[]}'
+expect_error 400 invalid_request "create without a name"
+expect_json .error "Name, nodes, and edges are required" "... with the original's message"
+as "$ka" POST /api/workflows/create '{"name":"Untitled Workflow","nodes":[],"edges":[]}'
+expect_status 200 "create answers 200"
+expect_json .name "Untitled 1" "'Untitled Workflow' becomes 'Untitled N'"
+expect_json '.nodes[0] | [.type, .data.config.triggerType, .data.status] | join(" ")' "trigger Manual idle" "empty nodes get a trigger"
+expect_json 'has("isOwner")' false "create has no isOwner"
+expect_json 'keys | join(",")' "createdAt,daprOrchestratorUrl,daprWorkflowName,description,edges,engineType,id,name,nodes,updatedAt,userId,visibility" \
+    "the original's row"
+
+nodes="[{\"id\":\"n1\",\"type\":\"action\",\"data\":{\"label\":\"Send\",\"config\":{\"actionType\":\"openai/ask\",\"integrationId\":\"$ca\",\"auth\":\"{{connections['slack-main']}}\"}}},
+  {\"id\":\"n2\",\"type\":\"action\",\"data\":{\"label\":\"Legacy\",\"auth\":\"{{connections.slack-main}}\"}},
+  {\"id\":\"n3\",\"type\":\"action\",\"data\":{\"label\":\"Guess\",\"config\":{\"auth\":\"{{connections[\\\"bobs-only\\\"]}}\"}}}]"
+as "$ka" POST /api/workflows "{\"name\":\"Flow\",\"description\":\"d\",\"nodes\":$nodes,\"edges\":[{\"id\":\"e1\",\"source\":\"n1\",\"target\":\"n2\"}]}"
+expect_status 200 "create with connection references"
+wf=$(jq -r .id "$TMP/body")
+as "$ka" GET "/api/app-connections/$ca"
+expect_json '.workflowIds | join(",")' "$wf" "the save recorded which workflow uses the connection"
+check "the references name each node" test \
+    "$(psql_q "SELECT string_agg(node_id || ':' || connection_external_id || ':' || piece_name, ',' ORDER BY node_id) FROM apconn.workflow_connection_ref WHERE workflow_id = '$wf'")" = \
+    "n1:slack-main:openai,n2:slack-main:,n3:bobs-only:"
+check "another user's external id neither blocked the save nor gained a reference" \
+    test "$(psql_q "SELECT count(*) FROM apconn.workflow_connection_ref WHERE owner_id = '$b'")" = 0
+as "$kb" GET "/api/app-connections/$cb"
+expect_json '.workflowIds | length' 0 "... and it shows no workflow of someone else"
+
+foreign="[{\"id\":\"x\",\"data\":{\"config\":{\"integrationId\":\"$cb\"}}}]"
+as "$ka" POST /api/workflows/create "{\"name\":\"Steal\",\"nodes\":$foreign,\"edges\":[]}"
+expect_error 403 invalid_integration_references "another user's integrationId"
+expect_json .error "Invalid integration references in workflow" "... with the original's message"
+as "$ka" POST /api/workflows/create "{\"name\":\"Steal\",\"nodes\":[{\"id\":\"x\",\"data\":{\"integrationId\":\"$cb\"}}],\"edges\":[]}"
+expect_error 403 invalid_integration_references "... also in data.integrationId"
+check "nothing was created" test "$(psql_q "SELECT count(*) FROM apconn.workflows WHERE name = 'Steal'")" = 0
+
+as "$ka" GET /api/workflows
+expect_json 'length' 2 "the owner's list"
+as "$ka" GET "/api/workflows/$wf"
+expect_json .isOwner true "the owner reads it, isOwner"
+expect_json '.nodes[0].data.config.integrationId' "$ca" "... with its references"
+as "$kb" GET "/api/workflows/$wf"
+expect_error 404 not_found "another user's private workflow"
+expect_json .error "Workflow not found" "... with the original's message"
+as "$ka" PATCH "/api/workflows/$wf" '{"visibility":"shared"}'
+expect_error 400 invalid_request "an unknown visibility"
+expect_json .error "Invalid visibility value. Must be 'private' or 'public'" "... with the original's message"
+as "$ka" PATCH "/api/workflows/$wf" '{"visibility":"public"}'
+expect_json '[.visibility, (.isOwner|tostring)] | join(" ")' "public true" "PATCH makes it public"
+http GET "/api/workflows/$wf"
+expect_status 200 "a public workflow without a credential"
+expect_json .isOwner false "... isOwner false"
+expect_json '[.nodes[] | .data | (has("integrationId") or has("auth") or ((.config // {}) | has("integrationId") or has("auth")))] | any' \
+    false "... with every integrationId and auth stripped"
+expect_json '.nodes[0].data.config.actionType' openai/ask "... and the rest kept"
+as "$kb" PATCH "/api/workflows/$wf" '{"name":"mine"}'
+expect_error 404 not_found "another user cannot patch it"
+as "$ka" PATCH "/api/workflows/$wf" "{\"nodes\":$foreign}"
+expect_error 403 invalid_integration_references "a patch with another user's integrationId"
+as "$ka" PATCH "/api/workflows/$wf" '{"nodes":[{"id":"n1","data":{"config":{"actionType":"openai/ask"}}}]}'
+expect_status 200 "a patch that clears the references"
+as "$ka" GET "/api/app-connections/$ca"
+expect_json '.workflowIds | length' 0 "the references follow the save"
+
+as "$ka" PATCH "/api/workflows/$wf" "{\"nodes\":$nodes}"
+as "$ka" DELETE "/api/app-connections/$ca?ifUnreferenced=true"
+expect_error 409 connection_in_use "deleting a connection a workflow uses, carefully"
+as "$kb" DELETE "/api/workflows/$wf"
+expect_error 404 not_found "another user cannot delete it"
+as "$ka" DELETE "/api/workflows/$wf"
+expect_json .success true "delete"
+check "its references went with it" test "$(psql_q "SELECT count(*) FROM apconn.workflow_connection_ref WHERE workflow_id = '$wf'")" = 0
+
+done_testing
