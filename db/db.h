@@ -283,5 +283,9 @@ enum db_rc	 db_wf_get(struct db *, struct arena *, const char *, char **,
 enum db_rc	 db_wf_update(struct db *, struct arena *,
 		    const struct wf_write *, char **);
 enum db_rc	 db_wf_delete(struct db *, const char *, const char *);
+enum db_rc	 db_wf_copy_name(struct db *, struct arena *, const char *,
+		    const char *, char **);
+enum db_rc	 db_wf_current(struct db *, struct arena *, const char *, char **,
+		    char **);
 
 #endif

@@ -152,3 +152,34 @@ db_wf_delete(struct db *db, const char *id, const char *owner)
 	PQclear(res);
 	return n > 0 ? DB_OK : DB_NOTFOUND;
 }
+
+/* The name a copy takes: base, or "base N" for the first N >= 2 free. */
+enum db_rc
+db_wf_copy_name(struct db *db, struct arena *a, const char *owner,
+    const char *base, char **name)
+{
+	const char	*v[2] = { owner, base };
+
+	return text0(db, a, STMT_WF_COPY_NAME, v, name);
+}
+
+/* The owner's autosave row ({id, nodes, edges}) and its id; DB_NOTFOUND. */
+enum db_rc
+db_wf_current(struct db *db, struct arena *a, const char *owner, char **json,
+    char **id)
+{
+	const char	*v[1] = { owner };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = db_exec(db, &res, STMT_WF_CURRENT, v)) != DB_OK)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return DB_NOTFOUND;
+	}
+	*json = db_copy(a, res, 0, 0);
+	*id = db_copy(a, res, 0, 1);
+	PQclear(res);
+	return *json && *id ? DB_OK : DB_ERROR;
+}

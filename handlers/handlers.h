@@ -106,5 +106,8 @@ int	h_wf_create(struct req *, struct resp *);
 int	h_wf_get(struct req *, struct resp *);
 int	h_wf_patch(struct req *, struct resp *);
 int	h_wf_delete(struct req *, struct resp *);
+int	h_wf_duplicate(struct req *, struct resp *);
+int	h_wf_current_get(struct req *, struct resp *);
+int	h_wf_current_save(struct req *, struct resp *);
 
 #endif

@@ -66,11 +66,17 @@ const struct route routes[] = {
 	    ROUTE_AUTH | ROUTE_JSON, WF_W },
 	{ M_POST,		"/api/workflows/create", h_wf_create,
 	    ROUTE_AUTH | ROUTE_JSON, WF_W },
+	{ M_GET,		"/api/workflows/current", h_wf_current_get,
+	    ROUTE_AUTH,		SCOPE_WF_READ },
+	{ M_POST,		"/api/workflows/current", h_wf_current_save,
+	    ROUTE_AUTH | ROUTE_JSON, WF_W },
 	{ M_GET,		"/api/workflows/:id",	h_wf_get,
 	    ROUTE_OPTAUTH,	0 },
 	{ M_PATCH,		"/api/workflows/:id",	h_wf_patch,
 	    ROUTE_AUTH | ROUTE_JSON, WF_W },
 	{ M_DELETE,		"/api/workflows/:id",	h_wf_delete,
+	    ROUTE_AUTH,		WF_W },
+	{ M_POST,		"/api/workflows/:id/duplicate", h_wf_duplicate,
 	    ROUTE_AUTH,		WF_W },
 	{ 0, NULL, NULL, 0, 0 }
 };

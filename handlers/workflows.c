@@ -260,3 +260,165 @@ h_wf_delete(struct req *r, struct resp *resp)
 		return resp_db_error(resp, rc);
 	return resp_success(resp);
 }
+
+static const char *
+id_map(char **from, char **to, size_t n, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; id != NULL && i < n; i++)
+		if (strcmp(from[i], id) == 0)
+			return to[i];
+	return id;
+}
+
+/*
+ * POST /api/workflows/{id}/duplicate: a private copy of the caller's or a
+ * public workflow, as the original makes it: new node and edge ids (edges
+ * remapped), every node idle, "X (Copy)" then "X (Copy) 2"...; the
+ * references are kept in the owner's own copy and stripped in anyone
+ * else's.
+ */
+int
+h_wf_duplicate(struct req *r, struct resp *resp)
+{
+	json_object	*o, *nodes, *edges, *n, *d, *e;
+	struct wf_write	 w;
+	char		*json, *owner, *vis, id[ID_LEN + 1], **from, **to;
+	const char	*name, *old;
+	size_t		 i, nn = 0, ne;
+	enum db_rc	 rc;
+	int		 mine;
+
+	rc = db_wf_get(r->db, r->arena, r->param[0], &json, &owner, &vis);
+	if (rc == DB_NOTFOUND)
+		return wf_not_found(resp);
+	if (rc != DB_OK)
+		return resp_db_error(resp, rc);
+	mine = strcmp(owner, r->who.user_id) == 0;
+	if (!mine && strcmp(vis, "public") != 0)
+		return wf_not_found(resp);
+	if ((o = json_tokener_parse(json)) == NULL)
+		return resp_error(resp, 500, "internal", "Internal error");
+	if (!json_object_object_get_ex(o, "nodes", &nodes) ||
+	    !json_object_is_type(nodes, json_type_array))
+		nodes = NULL;
+	if (!json_object_object_get_ex(o, "edges", &edges) ||
+	    !json_object_is_type(edges, json_type_array))
+		edges = NULL;
+	nn = nodes ? json_object_array_length(nodes) : 0;
+	from = arena_alloc(r->arena, (nn + 1) * sizeof(char *));
+	to = arena_alloc(r->arena, (nn + 1) * sizeof(char *));
+	if (from == NULL || to == NULL) {
+		json_object_put(o);
+		return resp_error(resp, 500, "internal", "Internal error");
+	}
+	for (i = 0; i < nn; i++) {
+		n = json_object_array_get_idx(nodes, i);
+		old = json_str(n, "id");
+		from[i] = arena_strdup(r->arena, old ? old : "");
+		to[i] = arena_alloc(r->arena, 22);
+		nanoid(to[i]);
+		json_object_object_add(n, "id", json_object_new_string(to[i]));
+		if (json_object_object_get_ex(n, "data", &d) &&
+		    json_object_is_type(d, json_type_object))
+			json_object_object_add(d, "status",
+			    json_object_new_string("idle"));
+	}
+	if (!mine && nodes != NULL)
+		sanitize(nodes);
+	ne = edges ? json_object_array_length(edges) : 0;
+	for (i = 0; i < ne; i++) {
+		char	eid[22];
+
+		e = json_object_array_get_idx(edges, i);
+		if (!json_object_is_type(e, json_type_object))
+			continue;
+		nanoid(eid);
+		json_object_object_add(e, "id", json_object_new_string(eid));
+		if ((old = id_map(from, to, nn, json_str(e, "source"))) != NULL)
+			json_object_object_add(e, "source",
+			    json_object_new_string(old));
+		if ((old = id_map(from, to, nn, json_str(e, "target"))) != NULL)
+			json_object_object_add(e, "target",
+			    json_object_new_string(old));
+	}
+	name = json_str(o, "name");
+	memset(&w, 0, sizeof(w));
+	w.owner = r->who.user_id;
+	w.nodes = nodes ? text_of(r, nodes) : "[]";
+	w.edges = edges ? text_of(r, edges) : "[]";
+	w.description = json_str(o, "description") ? arena_strdup(r->arena,
+	    json_str(o, "description")) : NULL;
+	rc = db_wf_copy_name(r->db, r->arena, w.owner, arena_printf(r->arena,
+	    "%s (Copy)", name ? name : "Untitled"), &json);
+	json_object_put(o);
+	if (rc != DB_OK)
+		return resp_db_error(resp, rc);
+	w.name = json;
+	if (id_new(id) == -1 || w.nodes == NULL || w.edges == NULL)
+		return resp_error(resp, 500, "internal", "Internal error");
+	w.id = id;
+	if ((rc = db_wf_create(r->db, r->arena, &w, &json)) != DB_OK)
+		return resp_db_error(resp, rc);
+	return answer(resp, json, 1);
+}
+
+/* GET /api/workflows/current: the autosave {id, nodes, edges}. */
+int
+h_wf_current_get(struct req *r, struct resp *resp)
+{
+	char		*json, *id;
+	enum db_rc	 rc;
+
+	rc = db_wf_current(r->db, r->arena, r->who.user_id, &json, &id);
+	if (rc == DB_NOTFOUND)
+		return resp_raw(resp, 200, "{\"nodes\":[],\"edges\":[]}");
+	if (rc != DB_OK)
+		return resp_db_error(resp, rc);
+	return resp_raw(resp, 200, json);
+}
+
+/* POST /api/workflows/current {nodes, edges}: saves the autosave row. */
+int
+h_wf_current_save(struct req *r, struct resp *resp)
+{
+	json_object	*nodes, *edges;
+	struct wf_write	 w;
+	char		*json, *id, newid[ID_LEN + 1];
+	enum db_rc	 rc;
+	int		 foreign;
+
+	if (!json_object_object_get_ex(r->json, "nodes", &nodes) ||
+	    !json_object_is_type(nodes, json_type_array) ||
+	    !json_object_object_get_ex(r->json, "edges", &edges) ||
+	    !json_object_is_type(edges, json_type_array))
+		return resp_error(resp, 400, "invalid_request",
+		    "Nodes and edges are required");
+	memset(&w, 0, sizeof(w));
+	w.owner = r->who.user_id;
+	w.nodes = text_of(r, nodes);
+	w.edges = text_of(r, edges);
+	/* apconn checks the references here too (the original did not). */
+	if ((rc = db_wf_foreign_refs(r->db, w.nodes, w.owner, &foreign)) !=
+	    DB_OK)
+		return resp_db_error(resp, rc);
+	if (foreign)
+		return forbidden_refs(resp);
+	rc = db_wf_current(r->db, r->arena, w.owner, &json, &id);
+	if (rc == DB_OK) {
+		w.id = id;
+		rc = db_wf_update(r->db, r->arena, &w, &json);
+	} else if (rc == DB_NOTFOUND) {
+		if (id_new(newid) == -1)
+			return resp_error(resp, 500, "internal",
+			    "Internal error");
+		w.id = newid;
+		w.name = "~~__CURRENT__~~";
+		w.description = "Auto-saved current workflow";
+		rc = db_wf_create(r->db, r->arena, &w, &json);
+	}
+	if (rc != DB_OK)
+		return resp_db_error(resp, rc);
+	return h_wf_current_get(r, resp);
+}

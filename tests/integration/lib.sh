@@ -235,25 +235,25 @@ nginx_start() {
 # http METHOD PATH [BODY] [curl options...]: through nginx.  Sets STATUS,
 # writes the body to $TMP/body and the headers to $TMP/headers.
 http() {
-	m=$1 p=$2
+	_hm=$1 _hp=$2
 	shift 2
-	b=""
-	if [ $# -gt 0 ]; then b=$1; shift; fi
+	_hb=""
+	if [ $# -gt 0 ]; then _hb=$1; shift; fi
 	rm -f "$TMP/body" "$TMP/headers"
 	: >"$TMP/body"
-	ctype="Content-Type: application/json"
-	case "$*" in *Content-Type:*) ctype="X-No-Default: 1" ;; esac
-	if [ -n "$b" ]; then
+	_hct="Content-Type: application/json"
+	case "$*" in *Content-Type:*) _hct="X-No-Default: 1" ;; esac
+	if [ -n "$_hb" ]; then
 		STATUS=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
-		    --unix-socket "$TMP/http.sock" -X "$m" \
-		    -H "$ctype" --data-binary "$b" "$@" \
-		    "http://localhost$p")
-	elif [ "$m" = HEAD ]; then
+		    --unix-socket "$TMP/http.sock" -X "$_hm" \
+		    -H "$_hct" --data-binary "$_hb" "$@" \
+		    "http://localhost$_hp")
+	elif [ "$_hm" = HEAD ]; then
 		STATUS=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
-		    --unix-socket "$TMP/http.sock" --head "$@" "http://localhost$p")
+		    --unix-socket "$TMP/http.sock" --head "$@" "http://localhost$_hp")
 	else
 		STATUS=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
-		    --unix-socket "$TMP/http.sock" -X "$m" "$@" "http://localhost$p")
+		    --unix-socket "$TMP/http.sock" -X "$_hm" "$@" "http://localhost$_hp")
 	fi
 }
 
@@ -323,11 +323,11 @@ new_key() {
 
 # as TOKEN METHOD PATH [BODY] [curl options]: http with a Bearer token.
 as() {
-	t=$1 m=$2 p=$3
+	_at=$1 _am=$2 _ap=$3
 	shift 3
-	b=""
-	if [ $# -gt 0 ]; then b=$1; shift; fi
-	http "$m" "$p" "$b" -H "Authorization: Bearer $t" "$@"
+	_ab=""
+	if [ $# -gt 0 ]; then _ab=$1; shift; fi
+	http "$_am" "$_ap" "$_ab" -H "Authorization: Bearer $_at" "$@"
 }
 
 # seed_pieces: a few pieces with every kind of auth definition.

@@ -11,8 +11,8 @@ nginx_start
 
 a=$(new_user wendy@example.com)
 ka=$(new_key "$a" connections:read,connections:write,workflows:read,workflows:write)
-b=$(new_user other@example.com)
-kb=$(new_key "$b" connections:read,connections:write,workflows:read,workflows:write)
+bob=$(new_user other@example.com)
+kb=$(new_key "$bob" connections:read,connections:write,workflows:read,workflows:write)
 as "$ka" POST /api/app-connections '{"externalId":"slack-main","displayName":"S","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"s"}}'
 ca=$(jq -r .id "$TMP/body")
 as "$kb" POST /api/app-connections '{"externalId":"bobs-only","displayName":"B","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"b"}}'
@@ -44,7 +44,7 @@ check "the references name each node" test \
     "$(psql_q "SELECT string_agg(node_id || ':' || connection_external_id || ':' || piece_name, ',' ORDER BY node_id) FROM apconn.workflow_connection_ref WHERE workflow_id = '$wf'")" = \
     "n1:slack-main:openai,n2:slack-main:,n3:bobs-only:"
 check "another user's external id neither blocked the save nor gained a reference" \
-    test "$(psql_q "SELECT count(*) FROM apconn.workflow_connection_ref WHERE owner_id = '$b'")" = 0
+    test "$(psql_q "SELECT count(*) FROM apconn.workflow_connection_ref WHERE owner_id = '$bob'")" = 0
 as "$kb" GET "/api/app-connections/$cb"
 expect_json '.workflowIds | length' 0 "... and it shows no workflow of someone else"
 
@@ -85,6 +85,48 @@ as "$ka" GET "/api/app-connections/$ca"
 expect_json '.workflowIds | length' 0 "the references follow the save"
 
 as "$ka" PATCH "/api/workflows/$wf" "{\"nodes\":$nodes}"
+
+# Duplicate, as the original.
+as "$ka" POST "/api/workflows/$wf/duplicate"
+expect_status 200 "duplicate answers 200"
+expect_json '[.name, .visibility, (.isOwner|tostring)] | join("|")' "Flow (Copy)|private|true" "a private 'X (Copy)'"
+expect_json '[.nodes[].id] | map(select(. == "n1" or . == "n2" or . == "n3")) | length' 0 "new node ids"
+expect_json '[.nodes[].id | test("^[A-Za-z0-9_-]{21}$")] | all' true "... of nanoid's alphabet"
+n0=$(jq -r '.nodes[0].id' "$TMP/body")
+n1=$(jq -r '.nodes[1].id' "$TMP/body")
+expect_json ".edges[0] | [(.id != \"e1\"), (.source == \"$n0\"), (.target == \"$n1\")] | all" true "new edge ids, source and target remapped"
+expect_json '[.nodes[].data.status] | unique | join(",")' idle "every node idle"
+expect_json '.nodes[0].data.config.integrationId' "$ca" "the owner's copy keeps its references"
+dup=$(jq -r .id "$TMP/body")
+as "$ka" GET "/api/app-connections/$ca"
+expect_json '.workflowIds | length' 2 "... and records them"
+as "$ka" POST "/api/workflows/$wf/duplicate"
+expect_json .name "Flow (Copy) 2" "a second copy is 'X (Copy) 2'"
+as "$kb" POST "/api/workflows/$dup/duplicate"
+expect_error 404 not_found "another user cannot copy a private workflow"
+as "$kb" POST "/api/workflows/$wf/duplicate"
+expect_status 200 "another user copies a public workflow"
+expect_json '[.nodes[] | .data | (has("integrationId") or has("auth") or ((.config // {}) | has("integrationId") or has("auth")))] | any' \
+    false "... without any reference"
+expect_json '.userId' "$bob" "... as their own"
+
+# The autosave row.
+as "$kb" GET /api/workflows/current
+expect_json '[(.nodes|length), (.edges|length), has("id")] | map(tostring) | join(" ")' "0 0 false" "no autosave yet"
+as "$kb" POST /api/workflows/current '{"nodes":[]}'
+expect_error 400 invalid_request "an autosave without edges"
+expect_json .error "Nodes and edges are required" "... with the original's message"
+as "$kb" POST /api/workflows/current "{\"nodes\":[{\"id\":\"x\",\"data\":{\"config\":{\"integrationId\":\"$ca\"}}}],\"edges\":[]}"
+expect_error 403 invalid_integration_references "an autosave with another user's integrationId"
+as "$kb" POST /api/workflows/current '{"nodes":[{"id":"a"}],"edges":[]}'
+expect_status 200 "autosave"
+cur=$(jq -r .id "$TMP/body")
+expect_json '.nodes[0].id' a "... answers {id, nodes, edges}"
+as "$kb" POST /api/workflows/current '{"nodes":[{"id":"b"}],"edges":[]}'
+expect_json .id "$cur" "a second autosave updates the same row"
+as "$kb" GET /api/workflows/current
+expect_json '.nodes[0].id' b "GET reads the last autosave"
+
 as "$ka" DELETE "/api/app-connections/$ca?ifUnreferenced=true"
 expect_error 409 connection_in_use "deleting a connection a workflow uses, carefully"
 as "$kb" DELETE "/api/workflows/$wf"
