@@ -127,9 +127,17 @@ v6_internal(const unsigned char *b)
 	static const unsigned char zero[12];
 	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
 
+	static const unsigned char translated[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff, 0, 0 };
+
 	if (memcmp(b, mapped, 12) == 0 || memcmp(b, zero, 12) == 0 ||
-	    memcmp(b, nat64, 12) == 0)
+	    memcmp(b, nat64, 12) == 0 || memcmp(b, translated, 12) == 0)
 		return 1;	/* IPv4 inside: refused outright */
+	if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
+	    b[4] == 0 && b[5] == 1)
+		return 1;	/* local-use NAT64, 64:ff9b:1::/48 */
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0)
+		return 1;	/* Teredo, 2001::/32 */
 	if (b[0] == 0x20 && b[1] == 0x02)
 		return v4_internal(b + 2);	/* 6to4 */
 	return (b[0] & 0xfe) == 0xfc ||		/* unique local */
@@ -285,12 +293,18 @@ setup(CURL *h, const struct egress_req *q, struct xfer *x,
 	errbuf[0] = '\0';
 	if (!scheme_allowed(q->url))
 		return -1;
+	if (q->method != NULL && strcmp(q->method, "GET") != 0 &&
+	    strcmp(q->method, "POST") != 0 && strcmp(q->method, "HEAD") != 0)
+		return -1;
 	x->max = q->max_body ? q->max_body : 1024 * 1024;
 	for (i = 0; q->headers != NULL && q->headers[i] != NULL; i++)
 		*hl = curl_slist_append(*hl, q->headers[i]);
 	curl_easy_setopt(h, CURLOPT_URL, q->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	/* No proxy from the environment: it would hide the real target. */
+	curl_easy_setopt(h, CURLOPT_PROXY, "");
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 	    q->connect_timeout_ms > 0 ? q->connect_timeout_ms : 3000L);

@@ -227,6 +227,12 @@ authorize(struct req *r, struct resp *resp)
 	if (rt->flags & ROUTE_OPTAUTH) {
 		if (st == 503 || st == 500)
 			return st;
+		if (st == 0 && (r->who.scopes & rt->scopes) != rt->scopes)
+			st = -1;	/* without the scope: as anonymous */
+		if (st == 0 && r->who.via_cookie && r->method != M_GET &&
+		    r->method != M_HEAD && !origin_allowed(r))
+			return resp_error(resp, 403, "origin_mismatch",
+			    "Cross-origin request refused");
 		if (st != 0) {
 			/* A stale credential reads as none here. */
 			json_object_put(resp->body);

@@ -343,7 +343,7 @@ valid_cursor(const char *c, char **t, char **id, const char **dir)
 	*dir = c[0] == 'n' ? "n" : "p";
 	for (p = c + 2; *p >= '0' && *p <= '9'; p++)
 		continue;
-	if (p == c + 2 || p - (c + 2) > 19 || *p != '.' || p[1] == '\0')
+	if (p == c + 2 || p - (c + 2) > 18 || *p != '.' || p[1] == '\0')
 		return 0;
 	for (dot = (char *)(uintptr_t)p + 1; *dot != '\0'; dot++)
 		if (!islower((unsigned char)*dot) &&
@@ -469,8 +469,8 @@ conn_redact(struct req *r, struct resp *resp, const struct conn_row *c,
 	int		 known, offers = 0;
 
 	if (strcmp(c->type, "CUSTOM_AUTH") == 0) {
-		known = piece_auth_lookup(r, resp, c->piece_name, NULL, &auth,
-		    &ver);
+		known = piece_auth_lookup(r, resp, c->piece_name,
+		    c->piece_version, &auth, &ver);
 		if (known < 0)
 			return -known;
 		if (known)

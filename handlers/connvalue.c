@@ -310,51 +310,69 @@ conn_value_field(const char *name, const char **field)
 	*field = buf;
 }
 
+/*
+ * 1 when def declares CUSTOM_AUTH prop name with a type that is not a
+ * secret; anything undeclared, or any prop of an unknown piece, is not.
+ */
 static int
-prop_is_secret(json_object *def, const char *name)
+prop_is_public(json_object *def, const char *name)
 {
 	json_object	*pdefs, *p;
 	const char	*t;
 
 	if (def == NULL || !json_object_object_get_ex(def, "props", &pdefs) ||
 	    !json_object_object_get_ex(pdefs, name, &p))
-		return def == NULL;	/* unknown piece: every prop */
+		return 0;
 	t = json_str(p, "type");
-	return t != NULL && (strcmp(t, "SECRET_TEXT") == 0 ||
-	    strcmp(t, "PASSWORD") == 0);
+	return t != NULL && strcmp(t, "SECRET_TEXT") != 0 &&
+	    strcmp(t, "PASSWORD") != 0;
+}
+
+/* Wipes the strings of key k of o, then deletes it. */
+static void
+wipe_del(json_object *o, const char *k)
+{
+	json_object	*v;
+
+	if (json_object_object_get_ex(o, k, &v))
+		json_wipe(v);
+	json_object_object_del(o, k);
 }
 
 /*
- * Removes every secret from value in place: the fixed secret fields and,
- * for a CUSTOM_AUTH value, the props that def declares SECRET_TEXT or
- * PASSWORD (every prop when def is NULL: the piece is unknown).
+ * Removes every secret from value in place, wiping it first: the fixed
+ * secret fields and, for a CUSTOM_AUTH value, every prop that def does
+ * not declare with a non-secret type (fail closed: undeclared props, and
+ * all props of an unknown piece, go).
  */
 void
 conn_value_redact(json_object *value, json_object *def)
 {
 	json_object	*props;
+	const char	*t, *drop;
 	size_t		 i;
-	const char	*drop[256], *t;
-	size_t		 n = 0;
 
 	for (i = 0; secret_fields[i] != NULL; i++)
-		json_object_object_del(value, secret_fields[i]);
+		wipe_del(value, secret_fields[i]);
 	t = json_str(value, "type");
 	if (t == NULL || strcmp(t, "CUSTOM_AUTH") != 0)
 		return;		/* OAUTH2 props are configuration */
 	if (!json_object_object_get_ex(value, "props", &props) ||
 	    !json_object_is_type(props, json_type_object))
 		return;
-	{
+	/* Deleting while iterating is undefined: one at a time, no cap. */
+	do {
+		drop = NULL;
 		json_object_object_foreach(props, k, v) {
 			(void)v;
-			if (n < 256 && prop_is_secret(def, k))
-				drop[n++] = k;
+			if (!prop_is_public(def, k)) {
+				drop = k;
+				break;
+			}
 		}
-	}
-	/* Deleting while iterating is undefined: collect, then delete. */
-	for (i = 0; i < n; i++)
-		json_object_object_del(props, drop[i]);
+		if (drop != NULL)
+			wipe_del(props, drop);
+	} while (drop != NULL);
 }
 
 static void

@@ -68,8 +68,9 @@ param(char *buf, size_t cap, size_t *off, const char *k, const char *v)
 }
 
 /*
- * Replaces every {name} in tmpl with props[name] (a string) into out.
- * Returns 0, or -1 with *missing naming the first absent prop.
+ * Replaces every {name} in tmpl with props[name] (a string of letters,
+ * digits, dots and hyphens) into out.  Returns 0, or -1 with *missing
+ * naming the first prop that is absent or holds anything else.
  */
 static int
 subst(const char *tmpl, json_object *props, char *out, size_t cap,
@@ -84,7 +85,15 @@ subst(const char *tmpl, json_object *props, char *out, size_t cap,
 		    (n = (size_t)(end - p - 1)) > 0 && n < sizeof(name)) {
 			memcpy(name, p + 1, n);
 			name[n] = '\0';
-			if ((v = json_str(props, name)) == NULL || *v == '\0') {
+			if ((v = json_str(props, name)) == NULL || *v == '\0' ||
+			    strspn(v, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+			    strlen(v)) {
+				/*
+				 * Only host-label characters: a prop must not
+				 * move the URL to another host or path, where a
+				 * client secret would follow it.
+				 */
 				snprintf(missing, missz, "%s", name);
 				return -1;
 			}
@@ -299,7 +308,7 @@ h_oauth2_start(struct req *r, struct resp *resp)
 		json_object_put(auth);
 		return resp_error_field(resp, 400, "invalid_request",
 		    arena_printf(r->arena, "props.%s", missing),
-		    "A prop the authorization URL needs is missing");
+		    "A prop the authorization URL needs is missing or invalid");
 	}
 	if (json_object_object_get_ex(def, "scope", &scope) &&
 	    json_object_is_type(scope, json_type_array)) {
@@ -663,7 +672,7 @@ oauth2_exchange(struct req *r, struct resp *resp, const char *piece,
 		json_object_put(auth);
 		return resp_error_field(resp, 400, "invalid_value",
 		    arena_printf(r->arena, "value.props.%s", missing),
-		    "A prop the token URL needs is missing");
+		    "A prop the token URL needs is missing or invalid");
 	}
 	id = json_str(value, "client_id");
 	secret = json_str(value, "client_secret");

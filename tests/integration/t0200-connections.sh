@@ -85,7 +85,7 @@ check "no refusal changed anything" test "$before" = \
     "$(psql_q "SELECT md5(string_agg(value::text || display_name, ',')) FROM apconn.app_connection")"
 
 # Every type that validates.
-up "$(echo "$pg" | sed 's/PROPS/{"host":"db.example","port":"5432","password":"pg-secret-pw","ssl":true,"mode":"rw"}/')"
+up "$(echo "$pg" | sed 's/PROPS/{"host":"db.example","port":"5432","password":"pg-secret-pw","ssl":true,"mode":"rw","extra_token":"undeclared-secret"}/')"
 expect_status 201 "a valid CUSTOM_AUTH connection"
 idpg=$(jq -r .id "$TMP/body")
 expect_json .metadata null "a validated CUSTOM_AUTH has no metadata mark"
@@ -123,7 +123,8 @@ expect_status 200 "GET one OAUTH2 connection"
 expect_json '.value | keys | join(",")' "client_id,scope,type" "secrets, tokens and token data are left out"
 check "no secret in the answer" sh -c "! grep -q secret '$TMP/body'"
 as "$ka" GET "/api/app-connections/$idpg"
-expect_json '.value.props | keys | join(",")' "host,mode,port,ssl" "a SECRET_TEXT prop is left out"
+expect_json '.value.props | keys | join(",")' "host,mode,port,ssl" "SECRET_TEXT and undeclared props are left out"
+check "... the undeclared secret appears nowhere" sh -c "! grep -q undeclared-secret '$TMP/body'"
 expect_json '.value.props.host' db.example "other props are shown"
 as "$ka" GET "/api/app-connections/$idleg"
 expect_json '.value.props | length' 0 "every prop of a legacy credential is left out"

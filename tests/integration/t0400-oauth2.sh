@@ -39,6 +39,12 @@ expect_json .field props.region "... names it"
 as "$ka" POST /api/app-connections/oauth2/start '{"pieceName":"regional","clientId":"c","redirectUrl":"javascript:alert(1)","props":{"region":"eu"}}'
 expect_error 400 invalid_request "a redirectUrl that is not http(s)"
 
+as "$ka" POST /api/app-connections/oauth2/start '{"pieceName":"regional","clientId":"c","redirectUrl":"https://x/cb","props":{"region":"evil.example/x?"}}'
+expect_error 400 invalid_request "a prop that would move the authorization URL elsewhere"
+as "$ka" POST /api/app-connections '{"externalId":"evil","displayName":"E","pieceName":"regional","type":"OAUTH2","value":{"type":"OAUTH2","code":"good-code","client_id":"c","client_secret":"s","redirect_url":"https://x/cb","props":{"region":"eu/../../other?"}}}'
+expect_error 400 invalid_value "a prop that would move the token URL elsewhere"
+expect_json .field value.props.region "... names it"
+check "... and no token request was sent" sh -c "! grep -q 'other' '$TMP/fake.log'"
 as "$ka" POST /api/app-connections/oauth2/start "$start"
 expect_status 200 "start"
 url=$(jq -r .authorizationUrl "$TMP/body")

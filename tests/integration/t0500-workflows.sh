@@ -63,6 +63,11 @@ expect_json .isOwner true "the owner reads it, isOwner"
 expect_json '.nodes[0].data.config.integrationId' "$ca" "... with its references"
 as "$kb" GET "/api/workflows/$wf"
 expect_error 404 not_found "another user's private workflow"
+narrow=$(new_key "$a" connections:read)
+as "$narrow" GET /api/workflows
+expect_json 'length' 0 "a key without workflows:read lists nothing"
+as "$narrow" GET "/api/workflows/$wf"
+expect_error 404 not_found "... and reads no private workflow, even its owner's"
 expect_json .error "Workflow not found" "... with the original's message"
 as "$ka" PATCH "/api/workflows/$wf" '{"visibility":"shared"}'
 expect_error 400 invalid_request "an unknown visibility"

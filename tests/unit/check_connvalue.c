@@ -145,6 +145,10 @@ static const struct {
 	    "{\"type\":\"CUSTOM_AUTH\",\"props\":{\"host\":\"h\",\"port\":1}}" },
 	{ "{\"type\":\"CUSTOM_AUTH\",\"props\":{\"apiKey\":\"k\",\"teamId\":"
 	    "\"t\"}}", 0, "{\"type\":\"CUSTOM_AUTH\",\"props\":{}}" },
+	/* Fail closed: a prop the piece does not declare is left out. */
+	{ "{\"type\":\"CUSTOM_AUTH\",\"props\":{\"host\":\"h\",\"api_key\":"
+	    "\"sk\",\"other\":\"o\"}}", 1,
+	    "{\"type\":\"CUSTOM_AUTH\",\"props\":{\"host\":\"h\"}}" },
 };
 
 START_TEST(test_redact)
