@@ -220,14 +220,29 @@ nginx_start() {
 		    -e "s|@AUTH_RATE@|${NGINX_AUTH_RATE:-200r/s}|g" \
 		    "$top_srcdir/nginx/test.conf.in" >"$TMP/nginx.conf"
 		rm -f "$TMP/http.sock"
+		tries=$((tries + 1))
+		# A port something already listens on is skipped.
+		if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$HTTP_PORT/"; then
+			[ $tries -lt 20 ] || { echo "no free port for nginx"; exit 1; }
+			continue
+		fi
 		/usr/sbin/nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" \
 		    >>"$TMP/nginx.log" 2>&1 &
 		NGINX_PID=$!
-		if wait_for_socket "$TMP/http.sock" && kill -0 "$NGINX_PID" 2>/dev/null; then
-			break
-		fi
-		tries=$((tries + 1))
-		[ $tries -lt 5 ] || { echo "nginx did not start"; cat "$TMP/nginx-error.log"; exit 1; }
+		# Up means both listeners answer, not just the socket file.
+		n=0
+		while [ $n -lt 50 ]; do
+			if kill -0 "$NGINX_PID" 2>/dev/null && [ -S "$TMP/http.sock" ] &&
+			    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$HTTP_PORT/static.txt"; then
+				break 2
+			fi
+			kill -0 "$NGINX_PID" 2>/dev/null || break
+			sleep 0.1
+			n=$((n + 1))
+		done
+		kill "$NGINX_PID" 2>/dev/null
+		wait "$NGINX_PID" 2>/dev/null
+		[ $tries -lt 20 ] || { echo "nginx did not start"; cat "$TMP/nginx-error.log"; exit 1; }
 	done
 	PIDS="$PIDS $NGINX_PID"
 }
