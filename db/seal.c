@@ -37,13 +37,15 @@ b64val(int c)
 int
 b64_decode(const char *s, unsigned char *out, size_t outsz, size_t *len)
 {
-	size_t		 n = strlen(s), i, o = 0;
+	size_t		 n = strlen(s), i, o = 0, pad;
 	unsigned long	 acc = 0;
 	int		 bits = 0, v;
 
 	while (n > 0 && s[n - 1] == '=')
 		n--;
-	if (strlen(s) - n > 2 || n % 4 == 1)
+	pad = strlen(s) - n;
+	/* Padding is optional, but when present it must complete the block. */
+	if (pad > 2 || n % 4 == 1 || (pad > 0 && (n + pad) % 4 != 0))
 		return -1;
 	for (i = 0; i < n; i++) {
 		if ((v = b64val((unsigned char)s[i])) < 0)
@@ -333,7 +335,8 @@ hex_decode(const char *s, unsigned char *out, size_t outsz, size_t *len)
 
 /*
  * Opens a value exported from Activepieces: {iv, data} is AES-256-CBC
- * (16-byte IV), {iv, data, authTag} AES-256-GCM (16-byte tag); all hex.
+ * (16-byte IV), {iv, data, authTag} AES-256-GCM (12-byte IV, 16-byte tag,
+ * as Activepieces writes it); all hex.
  * key32 is the 32 ASCII characters of AP_ENCRYPTION_KEY, used as bytes.
  * Returns 0 with *pt (plain_free() it), or -1.
  */
@@ -353,7 +356,7 @@ unseal_activepieces(const char *key32, const char *iv_hex,
 	    data_hex == NULL)
 		return -1;
 	if (hex_decode(iv_hex, iv, sizeof(iv), &ivlen) == -1 ||
-	    (gcm ? ivlen < 12 : ivlen != 16))
+	    (gcm ? ivlen != 12 : ivlen != 16))
 		return -1;
 	if (gcm && (hex_decode(tag_hex, tag, sizeof(tag), &taglen) == -1 ||
 	    taglen != 16))

@@ -260,6 +260,32 @@ START_TEST(test_activepieces)
 }
 END_TEST
 
+static const struct {
+	const char	*in;
+	int		 want;	/* decoded length, or -1 */
+} b64cases[] = {
+	{ "Zg==", 1 }, { "Zg", 1 }, { "Zm8=", 2 }, { "Zm8", 2 },
+	{ "Zm9v", 3 }, { "", 0 },
+	{ "Zg=", -1 }, { "Zm9v=", -1 }, { "Zm9v==", -1 }, { "Z===", -1 },
+	{ "Z", -1 }, { "Zm9v!", -1 }, { "Zm 9v", -1 },
+};
+
+START_TEST(test_b64_strict)
+{
+	unsigned char	out[16];
+	size_t		len = 99;
+	int		rc;
+
+	rc = b64_decode(b64cases[_i].in, out, sizeof(out), &len);
+	if (b64cases[_i].want < 0)
+		ck_assert_msg(rc == -1, "%s accepted", b64cases[_i].in);
+	else {
+		ck_assert_int_eq(rc, 0);
+		ck_assert_uint_eq(len, (size_t)b64cases[_i].want);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -275,6 +301,7 @@ main(void)
 	tcase_add_loop_test(tc, test_bad_rings, 0, NELEM(bad_rings));
 	tcase_add_test(tc, test_good_rings);
 	tcase_add_test(tc, test_activepieces);
+	tcase_add_loop_test(tc, test_b64_strict, 0, NELEM(b64cases));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
