@@ -45,6 +45,22 @@ nanoid(char out[22])
 	out[21] = '\0';
 }
 
+/*
+ * The original's rule for a save: a legacy integrationId naming another
+ * user's connection is refused.  Returns 0, or the status in resp.
+ */
+static int
+check_refs(struct req *r, struct resp *resp, const char *nodes)
+{
+	enum db_rc	rc;
+	int		foreign;
+
+	if ((rc = db_wf_foreign_refs(r->db, nodes, r->who.user_id,
+	    &foreign)) != DB_OK)
+		return resp_db_error(resp, rc);
+	return foreign ? forbidden_refs(resp) : 0;
+}
+
 static const char *
 text_of(struct req *r, json_object *o)
 {
@@ -100,7 +116,7 @@ h_wf_create(struct req *r, struct resp *resp)
 	const char	*name = json_str(r->json, "name");
 	char		 id[ID_LEN + 1], nid[22], *json;
 	long		 count;
-	int		 foreign;
+	int		 st;
 	enum db_rc	 rc;
 
 	if (name == NULL || *name == '\0' ||
@@ -114,11 +130,8 @@ h_wf_create(struct req *r, struct resp *resp)
 	w.owner = r->who.user_id;
 	w.nodes = text_of(r, nodes);
 	w.edges = text_of(r, edges);
-	if ((rc = db_wf_foreign_refs(r->db, w.nodes, w.owner, &foreign)) !=
-	    DB_OK)
-		return resp_db_error(resp, rc);
-	if (foreign)
-		return forbidden_refs(resp);
+	if ((st = check_refs(r, resp, w.nodes)) != 0)
+		return st;
 	if (json_object_array_length(nodes) == 0) {
 		/* As the original: a new workflow starts with its trigger. */
 		nanoid(nid);
@@ -206,7 +219,7 @@ h_wf_patch(struct req *r, struct resp *resp)
 	struct wf_write	 w;
 	char		*json, *owner, *vis;
 	enum db_rc	 rc;
-	int		 foreign;
+	int		 st;
 
 	rc = db_wf_get(r->db, r->arena, r->param[0], &json, &owner, &vis);
 	if (rc == DB_NOTFOUND || (rc == DB_OK &&
@@ -222,11 +235,8 @@ h_wf_patch(struct req *r, struct resp *resp)
 	if (json_object_object_get_ex(r->json, "nodes", &nodes) &&
 	    json_object_is_type(nodes, json_type_array)) {
 		w.nodes = text_of(r, nodes);
-		if ((rc = db_wf_foreign_refs(r->db, w.nodes, w.owner,
-		    &foreign)) != DB_OK)
-			return resp_db_error(resp, rc);
-		if (foreign)
-			return forbidden_refs(resp);
+		if ((st = check_refs(r, resp, w.nodes)) != 0)
+			return st;
 	}
 	if (json_object_object_get_ex(r->json, "edges", &edges) &&
 	    json_object_is_type(edges, json_type_array))
@@ -387,7 +397,7 @@ h_wf_current_save(struct req *r, struct resp *resp)
 	struct wf_write	 w;
 	char		*json, *id, newid[ID_LEN + 1];
 	enum db_rc	 rc;
-	int		 foreign;
+	int		 st;
 
 	if (!json_object_object_get_ex(r->json, "nodes", &nodes) ||
 	    !json_object_is_type(nodes, json_type_array) ||
@@ -400,11 +410,8 @@ h_wf_current_save(struct req *r, struct resp *resp)
 	w.nodes = text_of(r, nodes);
 	w.edges = text_of(r, edges);
 	/* apconn checks the references here too (the original did not). */
-	if ((rc = db_wf_foreign_refs(r->db, w.nodes, w.owner, &foreign)) !=
-	    DB_OK)
-		return resp_db_error(resp, rc);
-	if (foreign)
-		return forbidden_refs(resp);
+	if ((st = check_refs(r, resp, w.nodes)) != 0)
+		return st;
 	rc = db_wf_current(r->db, r->arena, w.owner, &json, &id);
 	if (rc == DB_OK) {
 		w.id = id;
