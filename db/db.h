@@ -287,5 +287,36 @@ enum db_rc	 db_wf_copy_name(struct db *, struct arena *, const char *,
 		    const char *, char **);
 enum db_rc	 db_wf_current(struct db *, struct arena *, const char *, char **,
 		    char **);
+enum db_rc	 db_wf_issues(struct db *, struct arena *, const char *,
+		    const char *, char **);
+enum db_rc	 db_wf_validate(struct db *, struct arena *, const char *,
+		    char **, char **);
+
+/* db/resolve.c: the executor's credential resolution and its audit. */
+struct cred_target {
+	char		*owner;		/* the workflow's owner; "" when none */
+	int		 referenced;	/* a node of it names the external id */
+	char		*id;		/* the owner's connection; NULL when none */
+	char		*type, *piece_name, *status;
+	struct conn_row	 sealed;	/* kid, iv, ct, tag */
+};
+
+struct cred_audit {
+	const char	*execution_id;	/* NULL when not given */
+	const char	*node_id;	/* NULL when not given */
+	const char	*piece_name;
+	const char	*keys;		/* JSON array of the key names handed out */
+	const char	*source;	/* "database" or "not_found" */
+	const char	*workflow_id;
+	const char	*connection_id;	/* NULL when none */
+	const char	*external_id;
+	const char	*owner;
+	const char	*key_id;
+	const char	*outcome;
+};
+
+enum db_rc	 db_cred_resolve(struct db *, struct arena *, const char *,
+		    const char *, const char *, struct cred_target *);
+enum db_rc	 db_cred_audit(struct db *, const struct cred_audit *);
 
 #endif

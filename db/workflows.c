@@ -183,3 +183,34 @@ db_wf_current(struct db *db, struct arena *a, const char *owner, char **json,
 	PQclear(res);
 	return *json && *id ? DB_OK : DB_ERROR;
 }
+
+/* *json: the connection problems of owner's nodes (JSON array text). */
+enum db_rc
+db_wf_issues(struct db *db, struct arena *a, const char *nodes,
+    const char *owner, char **json)
+{
+	const char	*v[2] = { nodes, owner };
+
+	return text0(db, a, STMT_WF_ISSUES, v, json);
+}
+
+/* The owner of workflow id and its nodes' connection problems. */
+enum db_rc
+db_wf_validate(struct db *db, struct arena *a, const char *id, char **owner,
+    char **json)
+{
+	const char	*v[1] = { id };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = db_exec(db, &res, STMT_WF_VALIDATE, v)) != DB_OK)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return DB_NOTFOUND;
+	}
+	*owner = db_copy(a, res, 0, 0);
+	*json = db_copy(a, res, 0, 1);
+	PQclear(res);
+	return *owner && *json ? DB_OK : DB_ERROR;
+}

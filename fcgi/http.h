@@ -114,6 +114,7 @@ struct resp {
 	size_t		 rawlen;
 	const char	*ctype;		/* default application/json */
 	const char	*cache;		/* Cache-Control, default no-store */
+	int		 secret;	/* body carries credentials: wiped once written */
 	struct kv	 hdr[RESP_MAXHEADERS];
 	size_t		 nhdr;
 };
@@ -157,6 +158,7 @@ const char	*resp_status_text(int);
 int		 resp_render_head(const struct req *, const struct resp *,
 		    size_t, char *, size_t);
 const char	*resp_body_text(struct resp *, size_t *);
+void		 resp_wipe(struct resp *);
 
 /* router.c */
 const struct route *route_find(const struct route *, struct req *, int *,

@@ -5,8 +5,11 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "http.h"
 
@@ -138,6 +141,25 @@ resp_body_text(struct resp *resp, size_t *len)
 	}
 	*len = 0;
 	return "";
+}
+
+/*
+ * Wipes a body that carried credentials: its serialised text and its
+ * strings.  The body stays owned by resp.
+ */
+void
+resp_wipe(struct resp *resp)
+{
+	const char	*s;
+	size_t		 len;
+
+	if (resp->body == NULL)
+		return;
+	if ((s = json_object_to_json_string_length(resp->body,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+	    &len)) != NULL)
+		OPENSSL_cleanse((char *)(uintptr_t)s, len);
+	json_wipe(resp->body);
 }
 
 /*

@@ -165,6 +165,8 @@ serve(const struct worker *w)
 		resp.status = status;
 		write_resp(&f, &r, &resp);
 		FCGX_Finish_r(&f);
+		if (resp.secret)
+			resp_wipe(&resp);
 		if (w->cfg == NULL || w->cfg->access_log)
 			access_log(&r, resp.status, &t0);
 		json_object_put(resp.body);

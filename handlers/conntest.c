@@ -217,7 +217,8 @@ h_conn_test_saved(struct req *r, struct resp *resp)
 	if (value != NULL && strcmp(c.type, "OAUTH2") == 0) {
 		/* Tested as it would be used: a token due is refreshed. */
 		vault_discard(value);
-		st = oauth2_fresh(r, resp, r->param[0], &value, msg,
+		st = oauth2_fresh(r, resp, r->param[0], r->who.user_id,
+		    &value, msg,
 		    sizeof(msg));
 		if (st == 409)
 			return test_answer(resp, 0, msg);

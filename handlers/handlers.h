@@ -95,7 +95,8 @@ int	h_pieces_get(struct req *, struct resp *);
 int	pkce_challenge(const char *, char [44]);
 int	oauth2_exchange(struct req *, struct resp *, const char *, const char *,
 	    json_object *, json_object **, char *, size_t, int *);
-int	oauth2_fresh(struct req *, struct resp *, const char *,
+int	oauth2_due(json_object *, long long);
+int	oauth2_fresh(struct req *, struct resp *, const char *, const char *,
 	    json_object **, char *, size_t);
 int	h_oauth2_start(struct req *, struct resp *);
 int	h_oauth2_callback(struct req *, struct resp *);
@@ -109,5 +110,13 @@ int	h_wf_delete(struct req *, struct resp *);
 int	h_wf_duplicate(struct req *, struct resp *);
 int	h_wf_current_get(struct req *, struct resp *);
 int	h_wf_current_save(struct req *, struct resp *);
+int	wf_may_read(struct req *, struct resp *, const char *);
+int	wf_readable(struct req *, struct resp *, const char *, char **);
+
+/* wfcheck.c, payload.c, resolve.c, template.c */
+int	h_wf_validate(struct req *, struct resp *);
+int	h_wf_payload(struct req *, struct resp *);
+int	h_wf_credentials(struct req *, struct resp *);
+size_t	template_external_id(const char *, const char **);
 
 #endif

@@ -818,6 +818,23 @@ num(json_object *o, const char *k)
 }
 
 /*
+ * Returns 1 when the access token of OAuth2 value v is within
+ * min(15 minutes, expires_in / 2) of its expiry at now, else 0 (also for
+ * a value that says nothing of its expiry).
+ */
+int
+oauth2_due(json_object *v, long long now)
+{
+	long long	exp = num(v, "expires_in"), claimed = num(v, "claimed_at");
+	long long	margin;
+
+	if (exp <= 0 || claimed <= 0)
+		return 0;
+	margin = exp / 2 < 900 ? exp / 2 : 900;
+	return now >= claimed + exp - margin;
+}
+
+/*
  * Makes owner's connection id ready to hand out.  An OAUTH2 token within
  * min(15 minutes, expires_in / 2) of expiry is refreshed first, under a
  * row lock, so that concurrent readers cause one token call; a refresh
@@ -830,21 +847,21 @@ num(json_object *o, const char *k)
  */
 int
 oauth2_fresh(struct req *r, struct resp *resp, const char *id,
-    json_object **value, char *msg, size_t msgsz)
+    const char *owner, json_object **value, char *msg, size_t msgsz)
 {
 	struct conn_row	 c;
 	struct sealed_ref s;
 	json_object	*v, *req, *got = NULL;
 	const char	*rt, *grant, *status = NULL;
 	char		*reason;
-	long long	 exp, claimed, margin, now = (long long)time(NULL);
+	long long	 exp, claimed, now = (long long)time(NULL);
 	enum db_rc	 rc;
 	int		 st, ig, renew;
 
 	*value = NULL;
 	if ((rc = db_begin(r->db)) != DB_OK)
 		return resp_db_error(resp, rc);
-	rc = db_conn_lock(r->db, r->arena, id, r->who.user_id, &c, &reason);
+	rc = db_conn_lock(r->db, r->arena, id, owner, &c, &reason);
 	if (rc != DB_OK) {
 		db_rollback(r->db);
 		return rc == DB_NOTFOUND ? resp_error(resp, 404, "not_found",
@@ -864,13 +881,10 @@ oauth2_fresh(struct req *r, struct resp *resp, const char *id,
 		vault_discard(v);
 		return 409;
 	}
+	if (!oauth2_due(v, now))
+		goto keep;
 	exp = num(v, "expires_in");
 	claimed = num(v, "claimed_at");
-	if (exp <= 0 || claimed <= 0)
-		goto keep;
-	margin = exp / 2 < 900 ? exp / 2 : 900;
-	if (now < claimed + exp - margin)
-		goto keep;
 
 	/* Copies: the request below shares v's strings and is wiped. */
 	rt = json_str(v, "refresh_token");
@@ -907,7 +921,7 @@ oauth2_fresh(struct req *r, struct resp *resp, const char *id,
 			json_object_object_add(got, "grant_type",
 			    json_object_new_string(grant));
 		if (vault_seal(r, id, got, &s) == -1 || db_conn_refreshed(
-		    r->db, id, r->who.user_id, &s, "ACTIVE", NULL) != DB_OK ||
+		    r->db, id, owner, &s, "ACTIVE", NULL) != DB_OK ||
 		    db_commit(r->db) != DB_OK) {
 			db_rollback(r->db);
 			vault_discard(got);
@@ -930,8 +944,8 @@ oauth2_fresh(struct req *r, struct resp *resp, const char *id,
 	resp->body = (json_object_put(resp->body), NULL);
 	goto keep;
 mark:
-	rc = db_conn_set_status(r->db, r->arena, id, r->who.user_id, status,
-	    msg, &reason);
+	rc = db_conn_set_status(r->db, r->arena, id, owner, status, msg,
+	    &reason);
 	if (rc != DB_OK || db_commit(r->db) != DB_OK)
 		db_rollback(r->db);
 	vault_discard(v);

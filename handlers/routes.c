@@ -78,5 +78,11 @@ const struct route routes[] = {
 	    ROUTE_AUTH,		WF_W },
 	{ M_POST,		"/api/workflows/:id/duplicate", h_wf_duplicate,
 	    ROUTE_AUTH,		WF_W },
+	{ M_GET,		"/api/workflows/:id/validate-integrations",
+	    h_wf_validate,	ROUTE_AUTH,		0 },
+	{ M_GET,		"/api/workflows/:id/execution-payload",
+	    h_wf_payload,	ROUTE_AUTH,		0 },
+	{ M_GET,		"/api/workflows/:id/connections/:externalId",
+	    h_wf_credentials,	ROUTE_AUTH | ROUTE_OUTBOUND, SCOPE_EXECUTOR },
 	{ 0, NULL, NULL, 0, 0 }
 };

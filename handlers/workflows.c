@@ -16,6 +16,9 @@
 #include "../db/token.h"
 #include "handlers.h"
 
+static int	answer(struct req *, struct resp *, const char *, int,
+		    const char *);
+
 static int
 wf_not_found(struct resp *resp)
 {
@@ -61,11 +64,103 @@ check_refs(struct req *r, struct resp *resp, const char *nodes)
 	return foreign ? forbidden_refs(resp) : 0;
 }
 
+/*
+ * Who may read a workflow's definition outside the UI routes (its
+ * validation, its execution payload): its owner with workflows:read, or
+ * an executor key, whichever user the workflow belongs to.  Returns 0, or
+ * the error status in resp.
+ */
+int
+wf_may_read(struct req *r, struct resp *resp, const char *owner)
+{
+	if (r->who.scopes & SCOPE_EXECUTOR)
+		return 0;
+	if (!(r->who.scopes & SCOPE_WF_READ))
+		return resp_error(resp, 403, "insufficient_scope",
+		    "Missing scope: workflows:read");
+	if (strcmp(owner, r->who.user_id) != 0)
+		return wf_not_found(resp);
+	return 0;
+}
+
+/* Reads workflow id (JSON text) for wf_may_read()'s callers. */
+int
+wf_readable(struct req *r, struct resp *resp, const char *id, char **json)
+{
+	char		*owner, *vis;
+	enum db_rc	 rc;
+
+	rc = db_wf_get(r->db, r->arena, id, json, &owner, &vis);
+	if (rc == DB_NOTFOUND)
+		return wf_not_found(resp);
+	if (rc != DB_OK)
+		return resp_db_error(resp, rc);
+	return wf_may_read(r, resp, owner);
+}
+
+/*
+ * Adds "warnings", the connection problems of the saved nodes, to the
+ * answer o when there are any.  Returns 0, or the error status in resp.
+ */
+static int
+add_warnings(struct req *r, struct resp *resp, json_object *o,
+    const char *nodes)
+{
+	json_object	*w;
+	char		*json;
+	enum db_rc	 rc;
+
+	if (nodes == NULL)
+		return 0;
+	if ((rc = db_wf_issues(r->db, r->arena, nodes, r->who.user_id,
+	    &json)) != DB_OK)
+		return resp_db_error(resp, rc);
+	if ((w = json_tokener_parse(json)) == NULL)
+		return resp_error(resp, 500, "internal", "Internal error");
+	if (json_object_array_length(w) == 0)
+		json_object_put(w);
+	else
+		json_object_object_add(o, "warnings", w);
+	return 0;
+}
+
 static const char *
 text_of(struct req *r, json_object *o)
 {
 	return arena_strdup(r->arena, json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN));
+}
+
+/*
+ * A node whose integrationId was cleared (null or "") loses its auth
+ * template too, in data and in data.config: the reference goes as a whole.
+ */
+static void
+drop_cleared(json_object *nodes)
+{
+	json_object	*n, *d, *o, *v;
+	size_t		 i;
+	int		 k;
+
+	for (i = 0; i < json_object_array_length(nodes); i++) {
+		n = json_object_array_get_idx(nodes, i);
+		if (!json_object_object_get_ex(n, "data", &d) ||
+		    !json_object_is_type(d, json_type_object))
+			continue;
+		for (k = 0; k < 2; k++) {
+			o = d;
+			if (k == 1 && (!json_object_object_get_ex(d, "config",
+			    &o) || !json_object_is_type(o, json_type_object)))
+				continue;
+			if (!json_object_object_get_ex(o, "integrationId", &v) ||
+			    (v != NULL && (!json_object_is_type(v,
+			    json_type_string) || json_object_get_string_len(v)
+			    > 0)))
+				continue;
+			json_object_object_del(o, "integrationId");
+			json_object_object_del(o, "auth");
+		}
+	}
 }
 
 /* Removes integrationId and auth from every node (data and data.config). */
@@ -128,6 +223,7 @@ h_wf_create(struct req *r, struct resp *resp)
 		    "Name, nodes, and edges are required");
 	memset(&w, 0, sizeof(w));
 	w.owner = r->who.user_id;
+	drop_cleared(nodes);
 	w.nodes = text_of(r, nodes);
 	w.edges = text_of(r, edges);
 	if ((st = check_refs(r, resp, w.nodes)) != 0)
@@ -174,21 +270,32 @@ h_wf_create(struct req *r, struct resp *resp)
 		return resp_error(resp, 500, "internal", "Internal error");
 	if ((rc = db_wf_create(r->db, r->arena, &w, &json)) != DB_OK)
 		return resp_db_error(resp, rc);
-	return resp_raw(resp, 200, json);
+	return answer(r, resp, json, -1, w.nodes);
 }
 
-/* The row json with isOwner (and sanitized nodes for others). */
+/*
+ * Answers the row json: with isOwner unless owner is -1 (create), nodes
+ * sanitized when 0, and the warnings of the saved nodes when given.
+ */
 static int
-answer(struct resp *resp, const char *json, int owner)
+answer(struct req *r, struct resp *resp, const char *json, int owner,
+    const char *saved)
 {
 	json_object	*o, *nodes;
+	int		 st;
 
 	if ((o = json_tokener_parse(json)) == NULL)
 		return resp_error(resp, 500, "internal", "Internal error");
-	if (!owner && json_object_object_get_ex(o, "nodes", &nodes) &&
+	if (owner == 0 && json_object_object_get_ex(o, "nodes", &nodes) &&
 	    json_object_is_type(nodes, json_type_array))
 		sanitize(nodes);
-	json_object_object_add(o, "isOwner", json_object_new_boolean(owner));
+	if (owner != -1)
+		json_object_object_add(o, "isOwner",
+		    json_object_new_boolean(owner));
+	if ((st = add_warnings(r, resp, o, saved)) != 0) {
+		json_object_put(o);
+		return st;
+	}
 	return resp_json(resp, 200, o);
 }
 
@@ -208,7 +315,7 @@ h_wf_get(struct req *r, struct resp *resp)
 	mine = r->authed && strcmp(owner, r->who.user_id) == 0;
 	if (!mine && strcmp(vis, "public") != 0)
 		return wf_not_found(resp);
-	return answer(resp, json, mine);
+	return answer(r, resp, json, mine, NULL);
 }
 
 /* PATCH /api/workflows/{id} */
@@ -234,6 +341,7 @@ h_wf_patch(struct req *r, struct resp *resp)
 	w.description = json_str(r->json, "description");
 	if (json_object_object_get_ex(r->json, "nodes", &nodes) &&
 	    json_object_is_type(nodes, json_type_array)) {
+		drop_cleared(nodes);
 		w.nodes = text_of(r, nodes);
 		if ((st = check_refs(r, resp, w.nodes)) != 0)
 			return st;
@@ -254,7 +362,7 @@ h_wf_patch(struct req *r, struct resp *resp)
 		return wf_not_found(resp);
 	if (rc != DB_OK)
 		return resp_db_error(resp, rc);
-	return answer(resp, json, 1);
+	return answer(r, resp, json, 1, w.nodes);
 }
 
 /* DELETE /api/workflows/{id} */
@@ -371,7 +479,7 @@ h_wf_duplicate(struct req *r, struct resp *resp)
 	w.id = id;
 	if ((rc = db_wf_create(r->db, r->arena, &w, &json)) != DB_OK)
 		return resp_db_error(resp, rc);
-	return answer(resp, json, 1);
+	return answer(r, resp, json, 1, mine ? w.nodes : NULL);
 }
 
 /* GET /api/workflows/current: the autosave {id, nodes, edges}. */
@@ -407,6 +515,7 @@ h_wf_current_save(struct req *r, struct resp *resp)
 		    "Nodes and edges are required");
 	memset(&w, 0, sizeof(w));
 	w.owner = r->who.user_id;
+	drop_cleared(nodes);
 	w.nodes = text_of(r, nodes);
 	w.edges = text_of(r, edges);
 	/* apconn checks the references here too (the original did not). */

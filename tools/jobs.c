@@ -105,7 +105,7 @@ run_refresh_sweep(struct db *db, const struct config *cfg,
 			r.keys = keys;
 			r.who.user_id = owners[i];
 			snprintf(r.id, sizeof(r.id), "refresh-sweep");
-			st = oauth2_fresh(&r, &resp, ids[i], &value, msg,
+			st = oauth2_fresh(&r, &resp, ids[i], owners[i], &value, msg,
 			    sizeof(msg));
 			checked++;
 			if (st == 0)

@@ -1,0 +1,81 @@
+/*
+ * The executor's credential resolution: one read that finds the
+ * workflow's owner, whether the workflow references the external id and
+ * the owner's connection of that id; and the audit row every resolution
+ * leaves, granted or refused.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "dbi.h"
+#include "token.h"
+
+/*
+ * Fills *t for workflow wf and external id ext (node: NULL for any node).
+ * Strings are in a.  Returns DB_OK (t->owner is "" when the workflow does
+ * not exist), or the failure.
+ */
+enum db_rc
+db_cred_resolve(struct db *db, struct arena *a, const char *wf,
+    const char *ext, const char *node, struct cred_target *t)
+{
+	const char	*v[3] = { wf, ext, node };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	memset(t, 0, sizeof(*t));
+	if ((rc = db_exec(db, &res, STMT_CRED_RESOLVE, v)) != DB_OK)
+		return rc;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return DB_ERROR;
+	}
+	t->owner = db_copy(a, res, 0, 0);
+	t->referenced = *PQgetvalue(res, 0, 1) == 't';
+	if (!PQgetisnull(res, 0, 2)) {
+		t->id = db_copy(a, res, 0, 2);
+		t->type = db_copy(a, res, 0, 3);
+		t->piece_name = db_copy(a, res, 0, 4);
+		t->status = db_copy(a, res, 0, 5);
+		t->sealed.kid = db_copy(a, res, 0, 6);
+		t->sealed.iv = db_copy(a, res, 0, 7);
+		t->sealed.ct = db_copy(a, res, 0, 8);
+		t->sealed.tag = db_copy(a, res, 0, 9);
+		t->sealed.type = t->type;
+		t->sealed.status = t->status;
+	}
+	PQclear(res);
+	if (t->owner == NULL || (t->id != NULL && (t->type == NULL ||
+	    t->status == NULL)))
+		return DB_ERROR;
+	return DB_OK;
+}
+
+/* Writes the audit row of one resolution.  Returns DB_OK or the failure. */
+enum db_rc
+db_cred_audit(struct db *db, const struct cred_audit *au)
+{
+	char		 id[ID_LEN + 1];
+	const char	*v[12];
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if (id_new(id) == -1)
+		return DB_ERROR;
+	v[0] = id;
+	v[1] = au->execution_id;
+	v[2] = au->node_id;
+	v[3] = au->piece_name;
+	v[4] = au->keys;
+	v[5] = au->source;
+	v[6] = au->workflow_id;
+	v[7] = au->connection_id;
+	v[8] = au->external_id;
+	v[9] = au->owner;
+	v[10] = au->key_id;
+	v[11] = au->outcome;
+	if ((rc = db_exec(db, &res, STMT_CRED_AUDIT, v)) == DB_OK)
+		PQclear(res);
+	return rc;
+}

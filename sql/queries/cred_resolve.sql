@@ -1,0 +1,15 @@
+-- $1 workflow id, $2 external id, $3 node id (NULL for any node): the
+-- workflow's owner ('' when there is no such workflow), whether a node of
+-- it references the external id, and the owner's connection of that
+-- external id (id, type, piece, status, sealed value; NULLs when none)
+SELECT COALESCE(w.user_id, ''),
+    EXISTS (SELECT 1 FROM apconn.workflow_connection_ref r
+	WHERE r.workflow_id = w.id AND r.owner_id = w.user_id
+	AND r.connection_external_id = $2
+	AND ($3::text IS NULL OR r.node_id = $3)),
+    c.id, c.type, c.piece_name, c.status, c.value->>'kid', c.value->>'iv',
+    c.value->>'ct', c.value->>'tag'
+FROM (SELECT 1) one
+LEFT JOIN apconn.workflows w ON w.id = $1
+LEFT JOIN apconn.app_connection c
+    ON c.owner_id = w.user_id AND c.external_id = $2
