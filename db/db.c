@@ -27,6 +27,8 @@ struct db {
 	struct timespec	 next_try;
 	unsigned long	 reconnects;
 	const char	*reqid;
+	int		 listen;	/* LISTEN apconn_pieces at connect */
+	unsigned long	 catalogue_gen;	/* bumped per notification, connect */
 };
 
 /* Returns a connection handle that does not connect yet; dies on ENOMEM. */
@@ -105,6 +107,12 @@ db_setup(struct db *db)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		goto fail;
 	PQclear(res);
+	if (db->listen) {
+		res = PQexec(db->conn, "LISTEN apconn_pieces");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			goto fail;
+		PQclear(res);
+	}
 	for (i = 0; i < STMT__MAX; i++) {
 		res = PQprepare(db->conn, stmts[i].name, stmts[i].sql,
 		    stmts[i].nparams, NULL);
@@ -155,10 +163,17 @@ db_backoff(struct db *db)
 int
 db_ensure(struct db *db)
 {
-	char	err[256];
+	char		err[256];
+	PGnotify	*n;
 
-	if (db->ready && PQstatus(db->conn) == CONNECTION_OK)
+	if (db->ready && PQstatus(db->conn) == CONNECTION_OK) {
+		/* Notifications collected by earlier queries: count, free. */
+		while ((n = PQnotifies(db->conn)) != NULL) {
+			PQfreemem(n);
+			db->catalogue_gen++;
+		}
 		return 0;
+	}
 	if (db->backoff_ms != 0 && ms_until(&db->next_try) > 0)
 		return -1;
 	if (db->conn != NULL) {
@@ -186,7 +201,42 @@ db_ensure(struct db *db)
 	db->down_logged = 0;
 	db->backoff_ms = 0;
 	db->ready = 1;
+	db->catalogue_gen++;	/* changes while away went unheard */
 	return 0;
+}
+
+/*
+ * Asks for notifications of piece catalogue changes (the trigger of
+ * migration 0011) on every connection this handle makes; call before the
+ * first db_ensure().
+ */
+void
+db_listen_catalogue(struct db *db)
+{
+	db->listen = 1;
+}
+
+/*
+ * The catalogue's generation as this connection knows it: it changes
+ * whenever piece_metadata changed (a notification arrived) and on every
+ * (re)connect.  Reads what the socket holds without a round trip.  A
+ * cache of catalogue answers is valid while the generation is the one it
+ * was filled under.
+ */
+unsigned long
+db_catalogue_gen(struct db *db)
+{
+	PGnotify	*n;
+
+	if (db->conn == NULL || !db->ready)
+		return ++db->catalogue_gen;
+	if (PQconsumeInput(db->conn) == 0)
+		return ++db->catalogue_gen;
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		PQfreemem(n);
+		db->catalogue_gen++;
+	}
+	return db->catalogue_gen;
 }
 
 static enum db_rc

@@ -28,6 +28,8 @@ enum db_rc	 db_begin(struct db *);
 enum db_rc	 db_commit(struct db *);
 void		 db_rollback(struct db *);
 unsigned long	 db_reconnects(const struct db *);
+void		 db_listen_catalogue(struct db *);
+unsigned long	 db_catalogue_gen(struct db *);
 
 /* db/health.c */
 enum db_rc	 db_ping(struct db *);

@@ -215,6 +215,7 @@ worker_main(int listen_fd)
 	if (egress_init(cfg.outbound_allow, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	db = db_new(cfg.database_url);
+	db_listen_catalogue(db);
 	(void)db_ensure(db);		/* prepare early; failures retry later */
 	w.listen_fd = listen_fd;
 	w.cfg = &cfg;

@@ -87,6 +87,12 @@ int	h_conn_test_saved(struct req *, struct resp *);
 int	h_integ_test(struct req *, struct resp *);
 int	h_integ_test_saved(struct req *, struct resp *);
 
+/* piececache.c */
+int	piececache_get(struct db *, const char *, const char **,
+	    const char **);
+void	piececache_put(const char *, const char *, const char *);
+void	piececache_clear(void);
+
 /* pieces.c */
 int	h_pieces_list(struct req *, struct resp *);
 int	h_pieces_get(struct req *, struct resp *);

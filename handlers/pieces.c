@@ -74,19 +74,43 @@ etag_matches(const char *inm, const char *etag)
 	    strcmp(inm, "*") == 0);
 }
 
-/* Answers json with an ETag and Cache-Control, or 304 when it matches. */
+/* Answers body with its ETag and Cache-Control, or 304 when it matches. */
 static int
-answer_cacheable(struct req *r, struct resp *resp, const char *json)
+answer_cached(struct resp *resp, struct req *r, const char *body,
+    const char *etag)
+{
+	resp->cache = "public, max-age=60";
+	resp_header(resp, "ETag", etag);
+	if (etag_matches(r->if_none_match, etag))
+		return 304;
+	return resp_raw(resp, 200, body);
+}
+
+/* Answers json fetched for key, keeping it in the worker's cache. */
+static int
+answer_cacheable(struct req *r, struct resp *resp, const char *key,
+    const char *json)
 {
 	char	*etag;
 
-	resp->cache = "public, max-age=60";
-	if ((etag = etag_of(r->arena, json)) != NULL) {
-		resp_header(resp, "ETag", etag);
-		if (etag_matches(r->if_none_match, etag))
-			return 304;
+	if ((etag = etag_of(r->arena, json)) == NULL) {
+		resp->cache = "public, max-age=60";
+		return resp_raw(resp, 200, json);
 	}
-	return resp_raw(resp, 200, json);
+	if (key != NULL)
+		piececache_put(key, json, etag);
+	return answer_cached(resp, r, json, etag);
+}
+
+/* Answers from the worker's cache; returns 0 when key is not there. */
+static int
+from_cache(struct req *r, struct resp *resp, const char *key)
+{
+	const char	*body, *etag;
+
+	if (key == NULL || !piececache_get(r->db, key, &body, &etag))
+		return 0;
+	return answer_cached(resp, r, body, etag);
 }
 
 /* GET /api/pieces */
@@ -97,9 +121,14 @@ h_pieces_list(struct req *r, struct resp *resp)
 	const char		*v, *cats[CATS_MAX], *p, *end;
 	char			 words[1024], catlit[1024], *json;
 	size_t			 wo = 0, co = 0, n, i, nw = 0;
+	const char		*key;
 	long			 limit;
 	enum db_rc		 rc;
+	int			 st;
 
+	key = arena_printf(r->arena, "L?%s", r->query ? r->query : "");
+	if ((st = from_cache(r, resp, key)) != 0)
+		return st;
 	memset(&q, 0, sizeof(q));
 	words[0] = catlit[0] = '\0';
 	if ((v = req_query(r, "searchQuery")) != NULL) {
@@ -151,7 +180,7 @@ h_pieces_list(struct req *r, struct resp *resp)
 	}
 	if ((rc = db_piece_list(r->db, r->arena, &q, &json)) != DB_OK)
 		return resp_db_error(resp, rc);
-	return answer_cacheable(r, resp, json);
+	return answer_cacheable(r, resp, key, json);
 }
 
 /* Parses "X.Y.Z" into n[3]; returns the end, or NULL. */
@@ -214,11 +243,16 @@ version_range(struct arena *a, const char *spec, const char **exact,
 int
 h_pieces_get(struct req *r, struct resp *resp)
 {
-	const char	*exact, *name;
+	const char	*exact, *name, *key;
 	char		*lo, *hi, *json;
 	enum db_rc	 rc;
+	int		 st;
 
 	name = piece_short_name(r->param[0]);
+	key = arena_printf(r->arena, "G%s?%s", name, req_query(r, "version") ?
+	    req_query(r, "version") : "");
+	if ((st = from_cache(r, resp, key)) != 0)
+		return st;
 	if (version_range(r->arena, req_query(r, "version"), &exact, &lo,
 	    &hi) == -1)
 		return resp_error_field(resp, 400, "invalid_request", "version",
@@ -228,5 +262,5 @@ h_pieces_get(struct req *r, struct resp *resp)
 		return resp_error(resp, 404, "not_found", "Piece not found");
 	if (rc != DB_OK)
 		return resp_db_error(resp, rc);
-	return answer_cacheable(r, resp, json);
+	return answer_cacheable(r, resp, key, json);
 }

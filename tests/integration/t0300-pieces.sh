@@ -89,4 +89,26 @@ etag=$(http GET /api/pieces/slack; header ETag)
 http GET /api/pieces/slack "" -H "If-None-Match: $etag"
 expect_status 304 "a single piece answers 304 too"
 
+# Workers keep catalogue answers, and drop them as soon as the catalogue
+# changes, whoever changes it.
+commits() {
+	sleep 1.2	# backends report their statistics at most once a second
+	psql_q "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+}
+for i in 1 2 3 4 5 6; do http GET /api/pieces; http GET /api/pieces/slack; done
+c0=$(commits)
+for i in $(seq 1 30); do http GET /api/pieces; http GET /api/pieces/slack; done
+c1=$(commits)
+check "60 repeated catalogue reads are answered without the database ($((c1 - c0)) transactions)" \
+    test $((c1 - c0)) -lt 10
+psql_q "UPDATE apconn.piece_metadata SET display_name = 'Slack Renamed' WHERE name = 'slack'" >/dev/null
+ok_all=1
+for i in 1 2 3 4 5 6; do
+	http GET /api/pieces/slack
+	[ "$(jq -r .displayName "$TMP/body")" = "Slack Renamed" ] || ok_all=0
+	http GET /api/pieces
+	[ "$(jq -r '.[] | select(.name == "slack") | .displayName' "$TMP/body")" = "Slack Renamed" ] || ok_all=0
+done
+check "a change to the catalogue is seen at once by every worker" test "$ok_all" = 1
+
 done_testing
