@@ -169,9 +169,9 @@ enum db_rc
 db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
     struct conn_page *p)
 {
-	const char	*v[9] = { q->owner, q->piece_name, q->display_name,
-	    q->statuses, q->scope, q->cursor_time, q->cursor_id,
-	    q->direction, q->limit };
+	const char	*v[11] = { q->auth[0], q->auth[1], q->auth[2],
+	    q->piece_name, q->display_name, q->statuses, q->scope,
+	    q->cursor_time, q->cursor_id, q->direction, q->limit };
 	PGresult	*res;
 	enum db_rc	 rc;
 
@@ -182,6 +182,9 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 	p->newest = db_copy(a, res, 0, 1);
 	p->oldest = db_copy(a, res, 0, 2);
 	p->more = *PQgetvalue(res, 0, 3) == 't';
+	p->user_id = db_copy(a, res, 0, 4);
+	p->scopes = db_copy(a, res, 0, 5);
+	p->stale = *PQgetvalue(res, 0, 6) == 't';
 	PQclear(res);
 	return p->data != NULL ? DB_OK : DB_ERROR;
 }

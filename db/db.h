@@ -125,7 +125,7 @@ struct conn_row {
 };
 
 struct conn_query {
-	const char	*owner;
+	const char	*auth[3];	/* authn_fast_args() */
 	const char	*piece_name;	/* NULL for any */
 	const char	*display_name;	/* substring, NULL for any */
 	const char	*statuses;	/* text array literal, or NULL */
@@ -137,6 +137,9 @@ struct conn_query {
 };
 
 struct conn_page {
+	char		*user_id;	/* the caller; NULL: credential refused */
+	char		*scopes;
+	int		 stale;
 	char		*data;		/* JSON array */
 	char		*newest;	/* "<micros>.<id>" or NULL */
 	char		*oldest;
@@ -301,6 +304,9 @@ struct cred_target {
 	char		*id;		/* the owner's connection; NULL when none */
 	char		*type, *piece_name, *status;
 	struct conn_row	 sealed;	/* kid, iv, ct, tag */
+	char		*caller;	/* NULL: the credential did not pass */
+	char		*scopes;
+	int		 stale;
 };
 
 struct cred_audit {
@@ -318,7 +324,8 @@ struct cred_audit {
 };
 
 enum db_rc	 db_cred_resolve(struct db *, struct arena *, const char *,
-		    const char *, const char *, struct cred_target *);
+		    const char *, const char *, const char *const [3],
+		    struct cred_target *);
 enum db_rc	 db_cred_audit(struct db *, const struct cred_audit *);
 
 #endif

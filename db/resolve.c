@@ -12,15 +12,18 @@
 #include "token.h"
 
 /*
- * Fills *t for workflow wf and external id ext (node: NULL for any node).
- * Strings are in a.  Returns DB_OK (t->owner is "" when the workflow does
- * not exist), or the failure.
+ * Fills *t for workflow wf and external id ext (node: NULL for any node),
+ * checking the caller's credential auth (apconn.authn()'s arguments) in
+ * the same statement.  Strings are in a.  Returns DB_OK (t->owner is ""
+ * when the workflow does not exist or the credential did not pass), or
+ * the failure.
  */
 enum db_rc
 db_cred_resolve(struct db *db, struct arena *a, const char *wf,
-    const char *ext, const char *node, struct cred_target *t)
+    const char *ext, const char *node, const char *const auth[3],
+    struct cred_target *t)
 {
-	const char	*v[3] = { wf, ext, node };
+	const char	*v[6] = { wf, ext, node, auth[0], auth[1], auth[2] };
 	PGresult	*res;
 	enum db_rc	 rc;
 
@@ -45,6 +48,9 @@ db_cred_resolve(struct db *db, struct arena *a, const char *wf,
 		t->sealed.type = t->type;
 		t->sealed.status = t->status;
 	}
+	t->caller = db_copy(a, res, 0, 10);
+	t->scopes = db_copy(a, res, 0, 11);
+	t->stale = *PQgetvalue(res, 0, 12) == 't';
 	PQclear(res);
 	if (t->owner == NULL || (t->id != NULL && (t->type == NULL ||
 	    t->status == NULL)))

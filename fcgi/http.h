@@ -55,6 +55,8 @@ enum scope {
 #define ROUTE_OPTAUTH	0x04	/* a credential is read when present */
 #define ROUTE_NODB	0x08	/* handler runs without a database */
 #define ROUTE_OUTBOUND	0x10	/* may call third parties: outbound pool */
+#define ROUTE_FASTAUTH	0x20	/* with ROUTE_AUTH: the handler's query checks
+				   the credential (authn_fast_*) */
 
 struct kv {
 	const char	*key;
@@ -76,6 +78,14 @@ struct principal {
 	int		 anonymous;
 	int		 via_cookie;	/* state changes need an Origin */
 	int		 is_session;
+};
+
+/* A credential as presented, parsed but not yet checked. */
+struct presented {
+	int		 session;	/* a session token (else an API key) */
+	int		 cookie;	/* from the session cookie */
+	char		 id[32];
+	char		 hashhex[65];	/* SHA-256 of the secret, hex */
 };
 
 struct req {
@@ -103,6 +113,7 @@ struct req {
 	size_t			 nparam;
 	const struct route	*route;
 	struct principal	 who;
+	struct presented	 cred;		/* ROUTE_FASTAUTH routes */
 	int			 authed;
 	char			 id[33];	/* request id, hex */
 };

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "../fcgi/cfg.h"
 #include "../db/token.h"
 #include "handlers.h"
@@ -125,15 +127,17 @@ unauthorized(struct resp *resp, const char *code, const char *msg)
  * r->who.  Returns 0 when authenticated, -1 when no credential was
  * presented, or an HTTP status with the error already in resp.
  */
+/*
+ * Reads the credential presented (the Authorization header, else the
+ * session cookie) into r->cred without checking it.  Returns 0, -1 when
+ * none was presented, or 401 with the error in resp for a malformed one.
+ */
 static int
-authenticate(struct req *r, struct resp *resp)
+presented(struct req *r, struct resp *resp, enum token_kind *kind,
+    unsigned char hash[HASH_LEN])
 {
 	const char	*tok;
 	char		 id[ID_LEN + 1];
-	unsigned char	 hash[HASH_LEN];
-	enum token_kind	 kind;
-	struct cred	 c;
-	enum db_rc	 rc;
 	int		 cookie = 0;
 
 	if (r->authorization != NULL) {
@@ -146,9 +150,31 @@ authenticate(struct req *r, struct resp *resp)
 		cookie = 1;
 	else
 		return -1;
-	if (token_parse(tok, &kind, id, hash) == -1 ||
-	    (cookie && kind != TOKEN_SESSION))
+	if (token_parse(tok, kind, id, hash) == -1 ||
+	    (cookie && *kind != TOKEN_SESSION))
 		return unauthorized(resp, "invalid_token", "Unauthorized");
+	memset(&r->cred, 0, sizeof(r->cred));
+	r->cred.session = *kind == TOKEN_SESSION;
+	r->cred.cookie = cookie;
+	snprintf(r->cred.id, sizeof(r->cred.id), "%s", id);
+	hex_encode(hash, HASH_LEN, r->cred.hashhex);
+	return 0;
+}
+
+static int
+authenticate(struct req *r, struct resp *resp)
+{
+	const char	*id;
+	unsigned char	 hash[HASH_LEN];
+	enum token_kind	 kind;
+	struct cred	 c;
+	enum db_rc	 rc;
+	int		 st, cookie;
+
+	if ((st = presented(r, resp, &kind, hash)) != 0)
+		return st;
+	id = r->cred.id;
+	cookie = r->cred.cookie;
 	if (db_ensure(r->db) == -1)
 		return resp_db_error(resp, DB_UNAVAILABLE);
 	rc = db_cred_get(r->db, r->arena, kind == TOKEN_SESSION, id, &c);
@@ -178,6 +204,7 @@ authenticate(struct req *r, struct resp *resp)
 	r->who.is_session = kind == TOKEN_SESSION;
 	r->who.credential_id = arena_strdup(r->arena, id);
 	r->authed = 1;
+	OPENSSL_cleanse(hash, sizeof(hash));
 	return 0;
 }
 
@@ -211,6 +238,8 @@ origin_allowed(const struct req *r)
 	return *o != '\0' && strcasecmp(o, r->origin) == 0;
 }
 
+static int	admit(struct req *, struct resp *);
+
 /*
  * Applies the route's authentication flags, scopes and the Origin rule.
  * Returns 0 to go on to the handler, or the status of the error in resp.
@@ -219,10 +248,21 @@ int
 authorize(struct req *r, struct resp *resp)
 {
 	const struct route	*rt = r->route;
+	unsigned char		 hash[HASH_LEN];
+	enum token_kind		 kind;
 	int			 st;
 
 	if (!(rt->flags & (ROUTE_AUTH | ROUTE_OPTAUTH)))
 		return 0;
+	if ((rt->flags & (ROUTE_AUTH | ROUTE_FASTAUTH)) ==
+	    (ROUTE_AUTH | ROUTE_FASTAUTH)) {
+		/* Checked by the handler's own query: authn_fast_done(). */
+		if ((st = presented(r, resp, &kind, hash)) == -1)
+			return unauthorized(resp, "unauthorized",
+			    "Unauthorized");
+		OPENSSL_cleanse(hash, sizeof(hash));
+		return st;
+	}
 	st = authenticate(r, resp);
 	if (rt->flags & ROUTE_OPTAUTH) {
 		if (st == 503 || st == 500)
@@ -247,6 +287,15 @@ authorize(struct req *r, struct resp *resp)
 		return unauthorized(resp, "unauthorized", "Unauthorized");
 	if (st != 0)
 		return st;
+	return admit(r, resp);
+}
+
+/* The route's scopes and the Origin rule, for an authenticated caller. */
+static int
+admit(struct req *r, struct resp *resp)
+{
+	const struct route	*rt = r->route;
+
 	if ((r->who.scopes & rt->scopes) != rt->scopes)
 		return resp_error(resp, 403, "insufficient_scope",
 		    "Missing scope: %s",
@@ -256,4 +305,76 @@ authorize(struct req *r, struct resp *resp)
 		return resp_error(resp, 403, "origin_mismatch",
 		    "Cross-origin request refused");
 	return 0;
+}
+
+/*
+ * For ROUTE_FASTAUTH handlers: the three parameters of apconn.authn()
+ * (session?, credential id, SHA-256 hex) that the handler's query
+ * checks the presented credential with, in v[0..2].
+ */
+void
+authn_fast_args(const struct req *r, const char *v[3])
+{
+	v[0] = r->cred.session ? "t" : "f";
+	v[1] = r->cred.id;
+	v[2] = r->cred.hashhex;
+}
+
+/*
+ * Completes authentication from what the handler's query answered:
+ * user_id NULL when the credential did not pass (then the exact 401 is
+ * found the slow way), its scopes (comma separated, NULL for a session)
+ * and whether its last use is stale.  Returns 0 with r->who filled, or
+ * the error status in resp.
+ */
+int
+authn_fast_done(struct req *r, struct resp *resp, const char *user_id,
+    const char *scopes, int stale)
+{
+	int	st;
+
+	if (user_id == NULL) {
+		if ((st = authenticate(r, resp)) != 0)
+			return st == -1 ? unauthorized(resp, "unauthorized",
+			    "Unauthorized") : st;
+		/* Valid now, not a moment ago: let the client retry. */
+		memset(&r->who, 0, sizeof(r->who));
+		r->authed = 0;
+		return resp_error(resp, 503, "retry", "Try again");
+	}
+	memset(&r->who, 0, sizeof(r->who));
+	if (r->cred.session)
+		r->who.scopes = SCOPE_USER;
+	else if (scope_parse(scopes, &r->who.scopes) == -1)
+		return resp_error(resp, 500, "internal", "Internal error");
+	r->who.user_id = user_id;
+	r->who.via_cookie = r->cred.cookie;
+	r->who.is_session = r->cred.session;
+	r->who.credential_id = arena_strdup(r->arena, r->cred.id);
+	r->authed = 1;
+	if (stale)
+		(void)db_cred_touch(r->db, r->cred.session, r->cred.id);
+	return admit(r, resp);
+}
+
+/*
+ * For ROUTE_FASTAUTH handlers that refuse a request (status, its error in
+ * resp) before their query ran: a credential that does not pass is
+ * answered first, as on every other route.  Returns the status answered.
+ */
+int
+authn_fast_refusal(struct req *r, struct resp *resp, int status)
+{
+	struct resp	mine;
+	int		st;
+
+	memset(&mine, 0, sizeof(mine));
+	if ((st = authenticate(r, &mine)) == 0) {
+		json_object_put(mine.body);
+		return status;
+	}
+	json_object_put(resp->body);
+	*resp = mine;
+	return st == -1 ? unauthorized(resp, "unauthorized", "Unauthorized") :
+	    st;
 }

@@ -354,20 +354,20 @@ valid_cursor(const char *c, char **t, char **id, const char **dir)
 	return 1;
 }
 
-/* GET /api/app-connections: one page, never decrypting anything. */
-int
-h_conn_list(struct req *r, struct resp *resp)
+/*
+ * Reads the list's query string into q.  Returns 0, or 400 with the error
+ * in resp.
+ */
+static int
+list_query(struct req *r, struct resp *resp, struct conn_query *qp)
 {
 	struct conn_query q;
-	struct conn_page  p;
 	const char	*st[8], *v, *dir = "n";
-	char		*lit, *t = NULL, *id = NULL, *cur, *next, *prev;
+	char		*lit, *t = NULL, *id = NULL;
 	size_t		 nst, i, off;
 	long		 limit = 100;
-	enum db_rc	 rc;
 
 	memset(&q, 0, sizeof(q));
-	q.owner = r->who.user_id;
 	if ((v = req_query(r, "pieceName")) != NULL && *v != '\0')
 		q.piece_name = piece_short_name(v);
 	if ((v = req_query(r, "displayName")) != NULL && *v != '\0')
@@ -418,8 +418,31 @@ h_conn_list(struct req *r, struct resp *resp)
 	q.cursor_id = id;
 	q.direction = dir;
 	q.limit = arena_printf(r->arena, "%ld", limit);
+	*qp = q;
+	return 0;
+}
+
+/* GET /api/app-connections: one page, never decrypting anything. */
+int
+h_conn_list(struct req *r, struct resp *resp)
+{
+	struct conn_query q;
+	struct conn_page  p;
+	const char	*t, *dir;
+	char		*cur, *next, *prev;
+	enum db_rc	 rc;
+	int		 status;
+
+	if ((status = list_query(r, resp, &q)) != 0)
+		return authn_fast_refusal(r, resp, status);
+	authn_fast_args(r, q.auth);
+	t = q.cursor_time;
+	dir = q.direction;
 	if ((rc = db_conn_list(r->db, r->arena, &q, &p)) != DB_OK)
 		return resp_db_error(resp, rc);
+	if ((status = authn_fast_done(r, resp, p.user_id, p.scopes,
+	    p.stale)) != 0)
+		return status;
 
 	next = prev = NULL;
 	if (*dir == 'n') {

@@ -24,6 +24,10 @@ int	h_health_get(struct req *, struct resp *);
 
 /* authn.c */
 int		 authorize(struct req *, struct resp *);
+void		 authn_fast_args(const struct req *, const char *[3]);
+int		 authn_fast_done(struct req *, struct resp *, const char *,
+		    const char *, int);
+int		 authn_fast_refusal(struct req *, struct resp *, int);
 int		 scope_parse(const char *, unsigned int *);
 void		 scope_array_literal(unsigned int, char *, size_t);
 json_object	*scope_json(unsigned int);

@@ -75,7 +75,7 @@ h_wf_credentials(struct req *r, struct resp *resp)
 	struct cred_audit	 au;
 	json_object		*v, *o;
 	const char		*node = req_query(r, "nodeId");
-	const char		*outcome = "granted";
+	const char		*outcome = "granted", *auth[3];
 	char			 msg[256];
 	long long		 claimed;
 	size_t			 i;
@@ -85,15 +85,19 @@ h_wf_credentials(struct req *r, struct resp *resp)
 	memset(&au, 0, sizeof(au));
 	au.execution_id = req_query(r, "executionId");
 	if (!param_ok(au.execution_id) || !param_ok(node))
-		return resp_error(resp, 400, "invalid_request",
-		    "executionId and nodeId must be 1 to 255 characters");
+		return authn_fast_refusal(r, resp, resp_error(resp, 400,
+		    "invalid_request",
+		    "executionId and nodeId must be 1 to 255 characters"));
 	if (!param_ok(r->param[1]))
-		return resp_error(resp, 404, "not_found",
-		    "Connection not found");
+		return authn_fast_refusal(r, resp, resp_error(resp, 404,
+		    "not_found", "Connection not found"));
+	authn_fast_args(r, auth);
 	rc = db_cred_resolve(r->db, r->arena, r->param[0], r->param[1], node,
-	    &t);
+	    auth, &t);
 	if (rc != DB_OK)
 		return resp_db_error(resp, rc);
+	if ((st = authn_fast_done(r, resp, t.caller, t.scopes, t.stale)) != 0)
+		return st;
 	au.node_id = node;
 	au.piece_name = t.piece_name;
 	au.keys = "[]";

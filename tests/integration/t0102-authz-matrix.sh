@@ -50,6 +50,13 @@ while IFS='	' read -r methods pattern flags scopes; do
 	fi
 done <"$TMP/routes"
 check "the matrix covered the authenticated routes" test "$n" -ge 3
+# Routes that authenticate inside their own query answer as precisely.
+http GET "/api/app-connections" "" -H "Authorization: Bearer $expired"
+expect_error 401 token_expired "the list tells an expired key apart"
+http GET "/api/app-connections?limit=0" "" -H "Authorization: Bearer $revoked"
+expect_error 401 token_revoked "a revoked key with a bad query string is refused as revoked first"
+http GET "/api/app-connections" "" -H "Cookie: apconn_session=$session"
+expect_error 401 token_expired "... and an expired session cookie"
 dump "$TMP/after.sql"
 check "no refused request changed the database" cmp -s "$TMP/before.sql" "$TMP/after.sql"
 diff "$TMP/before.sql" "$TMP/after.sql" | head -n 20
