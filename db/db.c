@@ -246,7 +246,11 @@ db_failed(struct db *db, const char *what, PGresult *res)
 
 	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	if (PQstatus(db->conn) != CONNECTION_OK) {
+	/*
+	 * No SQLSTATE: libpq's own failure (the server closed the socket,
+	 * out of memory), reported before PQstatus() may say so.
+	 */
+	if (PQstatus(db->conn) != CONNECTION_OK || state == NULL) {
 		db->ready = 0;
 		log_warnx("%s %s: connection lost", db->reqid ? db->reqid :
 		    "-", what);
