@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,65 @@ on_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	return socket(a->family, a->socktype, a->protocol);
 }
 
+/* 1 when label reads as a number to inet_aton(): decimal, 0x hex, octal. */
+static int
+numeric_label(const char *p, size_t n)
+{
+	size_t	i = 0;
+
+	if (n == 0)
+		return 0;
+	if (n > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		for (i = 2; i < n; i++)
+			if (!isxdigit((unsigned char)p[i]))
+				return 0;
+		return 1;
+	}
+	for (; i < n; i++)
+		if (!isdigit((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * 0 when the host written in url is an address spelt other than as four
+ * plain decimal numbers (2130706433, 0x7f.1, 0177.0.0.1, 127.1): libcurl
+ * reads those as addresses, and an allow-list entry must not be reachable
+ * under another spelling.  Names and bracketed IPv6 pass.
+ */
+static int
+host_spelling_ok(const char *url)
+{
+	const char	*p, *end, *l;
+	size_t		 n, parts = 0;
+	int		 numeric = 1, canonical = 1;
+	long		 v;
+
+	if ((p = strstr(url, "://")) == NULL)
+		return 0;
+	p += 3;
+	if (*p == '[')
+		return 1;
+	end = p + strcspn(p, ":/?#");
+	if (end == p)
+		return 0;
+	for (l = p; l < end; l = p + 1) {
+		p = memchr(l, '.', (size_t)(end - l));
+		if (p == NULL)
+			p = end;
+		n = (size_t)(p - l);
+		parts++;
+		if (!numeric_label(l, n))
+			numeric = 0;
+		else if (n > 3 || (n > 1 && l[0] == '0') ||
+		    (v = strtol(l, NULL, 10)) > 255 || v < 0)
+			canonical = 0;
+		if (p == end)
+			break;
+	}
+	return !numeric || (canonical && parts == 4);
+}
+
 /* 1 when url's scheme may be used: https, or http to an allow-listed host. */
 static int
 scheme_allowed(const char *url)
@@ -243,7 +303,7 @@ scheme_allowed(const char *url)
 	size_t	 i;
 	int	 ok = 0;
 
-	if ((u = curl_url()) == NULL)
+	if (!host_spelling_ok(url) || (u = curl_url()) == NULL)
 		return 0;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||

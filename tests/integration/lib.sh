@@ -111,8 +111,19 @@ check() {
 	shift
 	if "$@"; then ok "$d"; else fail "$d"; fi
 }
-# done_testing: the script's last line.
+# Secrets that must never be logged: whole tokens, Authorization values,
+# and what the suite's token server hands out (tests/fakes/upstream.js).
+SECRET_RE='ap[ks]_[0-9a-z]{21}_[A-Za-z0-9_-]{20,}|Bearer [A-Za-z0-9]|at-[0-9]{13}|at-refreshed-|rt-(1|chain|revoked)([^0-9a-z]|$)|(good|short)-code|short-(revoked|chain|norefresh)|code_verifier=|client_secret='
+
+# done_testing: the script's last line.  Also fails the test when any
+# secret reached the app's or nginx's logs.
 done_testing() {
+	for f in "$TMP/app.log" "$TMP"/nginx*.log; do
+		[ -f "$f" ] || continue
+		if grep -Eq "$SECRET_RE" "$f"; then
+			fail "no secret in $(basename "$f"): $(grep -Eo ".{0,40}($SECRET_RE).{0,20}" "$f" | head -n 1 | sed -E 's/(ap[ks]_[0-9a-z]{21}_).*/\1.../')"
+		fi
+	done
 	echo "$CHECKS checks, $FAILS failed"
 	[ "$FAILS" -eq 0 ] && [ "$CHECKS" -gt 0 ]
 	exit $?

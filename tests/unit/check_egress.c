@@ -171,6 +171,45 @@ START_TEST(test_loopback_forms)
 }
 END_TEST
 
+/*
+ * An allow-listed address is reachable only as written in the list:
+ * other spellings of it are refused before anything is resolved.
+ */
+static const char *const respelt[] = {
+	"http://2130706433:9/",
+	"http://0x7f.1:9/",
+	"http://0x7f.0.0.1:9/",
+	"http://0177.0.0.1:9/",
+	"http://127.1:9/",
+	"http://127.0.0.01:9/",
+	"http://127.0.0.1.:9/",
+};
+
+START_TEST(test_respelt_allowed)
+{
+	struct egress_req	q;
+	struct egress_resp	r;
+	char			err[256], detail[128];
+
+	ck_assert_int_eq(egress_init("127.0.0.1:9", err, sizeof(err)), 0);
+	memset(&q, 0, sizeof(q));
+	q.method = "GET";
+	q.url = respelt[_i];
+	q.timeout_ms = 500;
+	ck_assert_int_eq(egress_perform(&q, &r, detail, sizeof(detail)),
+	    EG_REFUSED);
+	/* As written in the list it passes the check (and port 9 is shut). */
+	q.url = "http://127.0.0.1:9/";
+	ck_assert_int_ne(egress_perform(&q, &r, detail, sizeof(detail)),
+	    EG_REFUSED);
+	/* A name that starts with digits is a name. */
+	q.url = "https://1password.invalid/";
+	ck_assert_int_ne(egress_perform(&q, &r, detail, sizeof(detail)),
+	    EG_REFUSED);
+	egress_cleanup();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -182,6 +221,8 @@ main(void)
 	tcase_add_loop_test(tc, test_classifier, 0, NELEM(addrs));
 	tcase_add_test(tc, test_allow_list);
 	tcase_add_loop_test(tc, test_refused_urls, 0, NELEM(refused));
+	tcase_add_loop_test(tc, test_respelt_allowed, 0,
+	    sizeof(respelt) / sizeof(respelt[0]));
 	tcase_add_loop_test(tc, test_loopback_forms, 0, NELEM(loopbacks));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
