@@ -28,6 +28,7 @@ expect_json '[.[] | select(.name == "slack") | .actions, .triggers] | join(",")'
 expect_json '.[0] | keys | join(",")' \
     "actions,auth,authors,categories,createdAt,description,displayName,i18n,id,logoUrl,maximumSupportedRelease,minimumSupportedRelease,name,packageType,pieceType,platformId,triggers,updatedAt,version" \
     "the original's piece fields"
+expect_json '[.[] | .i18n] | unique | map(tostring) | join(",")' null "translations are left to the single piece"
 check "Cache-Control allows caching" sh -c "grep -qi '^Cache-Control: public' '$TMP/headers'"
 etag=$(header ETag)
 check "an ETag is given" test -n "$etag"
