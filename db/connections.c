@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fcgi/jsonw.h"
 #include "dbi.h"
 
 /* Runs s; DB_NOTFOUND when it returned no row. */
@@ -172,19 +173,66 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 	const char	*v[11] = { q->auth[0], q->auth[1], q->auth[2],
 	    q->piece_name, q->display_name, q->statuses, q->scope,
 	    q->cursor_time, q->cursor_id, q->direction, q->limit };
+	static const char *const keys[] = { "{\"id\":", ",\"externalId\":",
+	    ",\"displayName\":", ",\"pieceName\":", ",\"pieceVersion\":",
+	    ",\"type\":", ",\"status\":", ",\"scope\":" };
+	struct jsonw	 w;
 	PGresult	*res;
 	enum db_rc	 rc;
+	int		 i, n, k, first;
+	long long	 t;
 
 	memset(p, 0, sizeof(*p));
 	if ((rc = one_row(db, &res, STMT_CONN_LIST, v)) != DB_OK)
 		return rc == DB_NOTFOUND ? DB_ERROR : rc;
-	p->data = db_copy(a, res, 0, 0);
-	p->newest = db_copy(a, res, 0, 1);
-	p->oldest = db_copy(a, res, 0, 2);
-	p->more = *PQgetvalue(res, 0, 3) == 't';
-	p->user_id = db_copy(a, res, 0, 4);
-	p->scopes = db_copy(a, res, 0, 5);
-	p->stale = *PQgetvalue(res, 0, 6) == 't';
+	p->user_id = db_copy(a, res, 0, 0);
+	p->scopes = db_copy(a, res, 0, 1);
+	p->stale = *PQgetvalue(res, 0, 2) == 't';
+	n = PQgetisnull(res, 0, 4) ? 0 : PQntuples(res);
+	first = 0;
+	if (n > atoi(q->limit)) {
+		/* The row beyond the page: the newest going back. */
+		p->more = 1;
+		if (*q->direction == 'p')
+			first = 1;
+		else
+			n--;
+	}
+	jsonw_init(&w, a, 512 * (size_t)(n + 1));
+	jsonw_lit(&w, "[");
+	for (i = first; i < n; i++) {
+		if (i > first)
+			jsonw_lit(&w, ",");
+		for (k = 0; k < 8; k++) {
+			jsonw_lit(&w, keys[k]);
+			jsonw_str(&w, PQgetvalue(res, i, 4 + k));
+		}
+		jsonw_lit(&w, ",\"projectIds\":");
+		jsonw_lit(&w, PQgetvalue(res, i, 12));
+		jsonw_lit(&w, ",\"platformId\":");
+		jsonw_str_or_null(&w, PQgetisnull(res, i, 13) ? NULL :
+		    PQgetvalue(res, i, 13));
+		jsonw_lit(&w, ",\"ownerId\":");
+		jsonw_str(&w, PQgetvalue(res, i, 14));
+		jsonw_lit(&w, ",\"metadata\":");
+		jsonw_lit(&w, PQgetisnull(res, i, 15) ? "null" :
+		    PQgetvalue(res, i, 15));
+		jsonw_lit(&w, ",\"createdAt\":");
+		t = strtoll(PQgetvalue(res, i, 16), NULL, 10);
+		jsonw_iso_micros(&w, t);
+		jsonw_lit(&w, ",\"updatedAt\":");
+		jsonw_iso_micros(&w, strtoll(PQgetvalue(res, i, 17), NULL, 10));
+		jsonw_lit(&w, "}");
+		/* Cursors: "<micros>.<id>" of the newest and oldest rows. */
+		if (i == first)
+			p->newest = arena_printf(a, "%lld.%s", t,
+			    PQgetvalue(res, i, 4));
+		if (i == n - 1)
+			p->oldest = arena_printf(a, "%lld.%s", t,
+			    PQgetvalue(res, i, 4));
+	}
+	jsonw_lit(&w, "]");
+	p->data = jsonw_done(&w);
 	PQclear(res);
 	return p->data != NULL ? DB_OK : DB_ERROR;
 }

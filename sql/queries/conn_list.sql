@@ -3,14 +3,18 @@
 -- or NULL), $5 display name substring (NULL), $6 statuses (text array
 -- literal, or NULL), $7 scope (NULL), $8 cursor time (microseconds since
 -- the epoch, or NULL), $9 cursor id, $10 direction ('n' next, 'p'
--- previous), $11 limit.  Newest first.  Answers the page (JSON array),
--- the cursors of its newest and oldest rows, whether more rows lie
--- beyond it in the direction asked, then the caller's user id (NULL when
--- the credential did not pass), scopes and stale last use.
+-- previous), $11 limit.  One row per connection of the page and one
+-- more when more rows lie beyond it in the direction asked (the oldest
+-- row going next, the newest going previous), newest first; one row of
+-- NULL connection columns for an empty page.  Each row starts with the
+-- caller's user id (NULL when the credential did not pass), scopes and
+-- stale last use.  The handler writes the JSON.
 WITH who AS (
 	SELECT * FROM apconn.authn($1::boolean, $2, $3)
 ), cand AS (
-	(SELECT c, row_number() OVER (ORDER BY c.created_at DESC, c.id DESC) n
+	(SELECT c.id, c.external_id, c.display_name, c.piece_name,
+	    c.piece_version, c.type, c.status, c.scope, c.project_ids,
+	    c.platform_id, c.owner_id, c.metadata, c.created_at, c.updated_at
 	FROM apconn.app_connection c
 	WHERE $10 <> 'p' AND c.owner_id = (SELECT user_id FROM who)
 	AND ($4::text IS NULL OR c.piece_name = $4)
@@ -22,7 +26,9 @@ WITH who AS (
 	ORDER BY c.created_at DESC, c.id DESC
 	LIMIT $11::int + 1)
 	UNION ALL
-	(SELECT c, row_number() OVER (ORDER BY c.created_at ASC, c.id ASC) n
+	(SELECT c.id, c.external_id, c.display_name, c.piece_name,
+	    c.piece_version, c.type, c.status, c.scope, c.project_ids,
+	    c.platform_id, c.owner_id, c.metadata, c.created_at, c.updated_at
 	FROM apconn.app_connection c
 	WHERE $10 = 'p' AND c.owner_id = (SELECT user_id FROM who)
 	AND ($4::text IS NULL OR c.piece_name = $4)
@@ -33,16 +39,13 @@ WITH who AS (
 	    ('epoch'::timestamptz + $8::bigint * interval '1 microsecond', $9::text))
 	ORDER BY c.created_at ASC, c.id ASC
 	LIMIT $11::int + 1)
-), kept AS (
-	SELECT c, (extract(epoch FROM (c).created_at) * 1000000)::bigint AS t
-	FROM cand WHERE n <= $11::int
 )
-SELECT COALESCE((SELECT json_agg(apconn.connection_json(k.c)
-	ORDER BY k.t DESC, (k.c).id DESC) FROM kept k), '[]')::text,
-    (SELECT k.t || '.' || (k.c).id FROM kept k
-	ORDER BY k.t DESC, (k.c).id DESC LIMIT 1),
-    (SELECT k.t || '.' || (k.c).id FROM kept k
-	ORDER BY k.t ASC, (k.c).id ASC LIMIT 1),
-    EXISTS (SELECT 1 FROM cand WHERE n > $11::int),
-    (SELECT user_id FROM who), (SELECT scopes FROM who),
-    (SELECT stale FROM who)
+SELECT w.user_id, w.scopes, w.stale, NULL,
+    p.id, p.external_id, p.display_name, p.piece_name, p.piece_version,
+    p.type, p.status, p.scope, p.project_ids, p.platform_id, p.owner_id,
+    p.metadata, (extract(epoch FROM p.created_at) * 1000000)::bigint,
+    (extract(epoch FROM p.updated_at) * 1000000)::bigint
+FROM (SELECT 1) one
+LEFT JOIN who w ON true
+LEFT JOIN cand p ON true
+ORDER BY p.created_at DESC, p.id DESC

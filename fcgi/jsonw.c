@@ -1,0 +1,151 @@
+/*
+ * JSON text into an arena buffer.  Every writer appends; the first
+ * allocation failure marks the writer failed and later writes do nothing,
+ * so callers check once, at jsonw_done().
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "jsonw.h"
+
+/* Starts a writer with room for about hint bytes. */
+void
+jsonw_init(struct jsonw *w, struct arena *a, size_t hint)
+{
+	memset(w, 0, sizeof(*w));
+	w->arena = a;
+	w->cap = hint < 64 ? 64 : hint;
+	if ((w->buf = arena_alloc(a, w->cap)) == NULL)
+		w->failed = 1;
+}
+
+static int
+reserve(struct jsonw *w, size_t n)
+{
+	char	*nb;
+	size_t	 ncap;
+
+	if (w->failed)
+		return -1;
+	if (w->len + n + 1 <= w->cap)
+		return 0;
+	for (ncap = w->cap * 2; ncap < w->len + n + 1; ncap *= 2)
+		continue;
+	if ((nb = arena_alloc(w->arena, ncap)) == NULL) {
+		w->failed = 1;
+		return -1;
+	}
+	memcpy(nb, w->buf, w->len);
+	w->buf = nb;
+	w->cap = ncap;
+	return 0;
+}
+
+/* Appends n bytes of JSON text as they are. */
+void
+jsonw_raw(struct jsonw *w, const char *s, size_t n)
+{
+	if (reserve(w, n) == -1)
+		return;
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+/* Appends a literal piece of JSON text ("{", "\"key\":", "null"...). */
+void
+jsonw_lit(struct jsonw *w, const char *s)
+{
+	jsonw_raw(w, s, strlen(s));
+}
+
+/* Appends s as a JSON string (s is UTF-8 text from the database). */
+void
+jsonw_str(struct jsonw *w, const char *s)
+{
+	static const char	hex[] = "0123456789abcdef";
+	const unsigned char	*p;
+	char			*o;
+
+	if (reserve(w, strlen(s) * 6 + 2) == -1)
+		return;
+	o = w->buf + w->len;
+	*o++ = '"';
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (*p < 0x20) {
+			*o++ = '\\';
+			switch (*p) {
+			case '\n': *o++ = 'n'; break;
+			case '\r': *o++ = 'r'; break;
+			case '\t': *o++ = 't'; break;
+			case '\b': *o++ = 'b'; break;
+			case '\f': *o++ = 'f'; break;
+			default:
+				*o++ = 'u';
+				*o++ = '0';
+				*o++ = '0';
+				*o++ = hex[*p >> 4];
+				*o++ = hex[*p & 15];
+			}
+		} else
+			*o++ = (char)*p;
+	}
+	*o++ = '"';
+	w->len = (size_t)(o - w->buf);
+}
+
+void
+jsonw_str_or_null(struct jsonw *w, const char *s)
+{
+	if (s == NULL)
+		jsonw_lit(w, "null");
+	else
+		jsonw_str(w, s);
+}
+
+/*
+ * Appends microseconds since the epoch as "YYYY-MM-DDTHH:MM:SS.mmmZ",
+ * milliseconds truncated (as PostgreSQL's to_char .MS).
+ */
+void
+jsonw_iso_micros(struct jsonw *w, long long us)
+{
+	struct tm	tm;
+	time_t		t;
+	long long	s = us / 1000000, r = us % 1000000;
+	char		buf[40];
+	int		n;
+
+	if (r < 0) {
+		r += 1000000;
+		s--;
+	}
+	t = (time_t)s;
+	if (gmtime_r(&t, &tm) == NULL) {
+		jsonw_lit(w, "null");
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(r / 1000));
+	if (n > 0 && (size_t)n < sizeof(buf))
+		jsonw_raw(w, buf, (size_t)n);
+	else
+		jsonw_lit(w, "null");
+}
+
+/* The NUL-terminated text (arena), or NULL when a write failed. */
+char *
+jsonw_done(struct jsonw *w)
+{
+	if (reserve(w, 0) == -1)
+		return NULL;
+	w->buf[w->len] = '\0';
+	return w->buf;
+}
