@@ -260,10 +260,12 @@ db_failed(struct db *db, const char *what, PGresult *res)
 		return DB_CONFLICT;
 	log_warnx("%s %s: %s %s", db->reqid ? db->reqid : "-", what,
 	    state ? state : "-", msg ? msg : "-");
+	if (state != NULL && (strcmp(state, "25006") == 0 ||
+	    strcmp(state, "53100") == 0))
+		return DB_READONLY;	/* read-only transaction, disk full */
 	if (state != NULL && (strncmp(state, "57P", 3) == 0 ||
-	    strncmp(state, "08", 2) == 0 || strcmp(state, "25006") == 0 ||
-	    strncmp(state, "53", 2) == 0)) {
-		/* Shutdown, connection, read-only or resource trouble. */
+	    strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0)) {
+		/* Shutdown, connection or resource trouble. */
 		return DB_UNAVAILABLE;
 	}
 	return DB_ERROR;

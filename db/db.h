@@ -15,6 +15,7 @@ enum db_rc {
 	DB_NOTFOUND,
 	DB_CONFLICT,		/* a constraint said no */
 	DB_UNAVAILABLE,		/* no connection: answer 503 */
+	DB_READONLY,		/* writes refused (read-only, disk full): 503 */
 	DB_ERROR		/* a bug or a server-side failure: 500 */
 };
 

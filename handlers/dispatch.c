@@ -18,6 +18,10 @@ resp_db_error(struct resp *resp, enum db_rc rc)
 	case DB_UNAVAILABLE:
 		return resp_error(resp, 503, "database_unavailable",
 		    "Database unavailable");
+	case DB_READONLY:
+		return resp_error(resp, 503, "database_read_only",
+		    "The database accepts no changes at the moment (read-only "
+		    "or out of disk space); nothing was changed");
 	case DB_NOTFOUND:
 		return resp_error(resp, 404, "not_found", "Not found");
 	case DB_CONFLICT:
