@@ -165,6 +165,21 @@ db_conn_delete(struct db *db, struct arena *a, const char *id,
 	return one_text(db, a, STMT_CONN_DELETE, v, json);
 }
 
+/*
+ * Deletes owner's connection id only if no workflow references it, in
+ * one statement.  DB_OK when deleted; DB_NOTFOUND when it is not the
+ * owner's or is referenced (db_conn_refs() tells which).
+ */
+enum db_rc
+db_conn_delete_unreferenced(struct db *db, struct arena *a, const char *id,
+    const char *owner)
+{
+	const char	*v[2] = { id, owner };
+	char		*json;
+
+	return one_text(db, a, STMT_CONN_DELETE_UNREF, v, &json);
+}
+
 /* One page of owner's connections, newest first. */
 enum db_rc
 db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,

@@ -173,6 +173,8 @@ enum db_rc	 db_conn_refs(struct db *, struct arena *, const char *,
 		    const char *, char **);
 enum db_rc	 db_conn_delete(struct db *, struct arena *, const char *,
 		    const char *, char **);
+enum db_rc	 db_conn_delete_unreferenced(struct db *, struct arena *,
+		    const char *, const char *);
 enum db_rc	 db_conn_list(struct db *, struct arena *,
 		    const struct conn_query *, struct conn_page *);
 enum db_rc	 db_piece_auth(struct db *, struct arena *, const char *,

@@ -43,6 +43,10 @@ h_auth_anonymous(struct req *r, struct resp *resp)
 	enum db_rc	 rc;
 	int		 days = r->cfg ? r->cfg->session_days : 30;
 
+	/* A browser on another site must not swap its visitor's session. */
+	if (r->origin != NULL && !origin_allowed(r))
+		return resp_error(resp, 403, "origin_mismatch",
+		    "Cross-origin request refused");
 	if ((rc = db_begin(r->db)) != DB_OK)
 		return resp_db_error(resp, rc);
 	if ((rc = db_user_create(r->db, r->arena, NULL, NULL, 1, &u)) !=

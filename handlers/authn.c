@@ -224,7 +224,8 @@ url_origin(const char *url, char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "%.*s", (int)len, url);
 }
 
-static int
+/* 1 when the request's Origin is the public or the app URL's origin. */
+int
 origin_allowed(const struct req *r)
 {
 	char	o[512];

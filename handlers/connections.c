@@ -518,11 +518,11 @@ h_conn_get(struct req *r, struct resp *resp)
 		return resp_error(resp, 500, "value_unreadable",
 		    "The connection's value cannot be read");
 	if ((st = conn_redact(r, resp, &c, value)) != 0) {
-		json_object_put(value);
+		vault_discard(value);
 		return st;
 	}
 	if ((o = json_tokener_parse(c.json)) == NULL) {
-		json_object_put(value);
+		vault_discard(value);
 		return resp_error(resp, 500, "internal", "Internal error");
 	}
 	json_object_object_add(o, "value", value);
@@ -553,7 +553,7 @@ conn_apply_config(struct req *r, struct resp *resp, const char *id,
 		return resp_error(resp, 500, "value_unreadable",
 		    "The connection's value cannot be read");
 	if (conn_value_apply_config(value, c.type, config) == -1) {
-		json_object_put(value);
+		vault_discard(value);
 		return resp_error_field(resp, 400, "invalid_request", "config",
 		    "config must be an object of plain values");
 	}
@@ -561,12 +561,12 @@ conn_apply_config(struct req *r, struct resp *resp, const char *id,
 	    (st = conn_check_value(r, resp, c.piece_name, NULL, c.type, value,
 	    &auth, &legacy, &found)) != 0) {
 		json_object_put(auth);
-		json_object_put(value);
+		vault_discard(value);
 		return st;
 	}
 	json_object_put(auth);
 	st = vault_seal(r, id, value, &s);
-	json_object_put(value);
+	vault_discard(value);
 	if (st == -1)
 		return resp_error(resp, 500, "internal", "Internal error");
 	rc = db_conn_set_value(r->db, r->arena, id, r->who.user_id, name, &s,
@@ -630,18 +630,24 @@ h_conn_delete(struct req *r, struct resp *resp)
 	enum db_rc	 rc;
 
 	if (v != NULL && strcmp(v, "true") == 0) {
+		/* The check and the delete are one statement. */
+		rc = db_conn_delete_unreferenced(r->db, r->arena, r->param[0],
+		    r->who.user_id);
+		if (rc == DB_OK)
+			return resp_raw(resp, 200,
+			    "{\"success\":true,\"detachedWorkflows\":[]}");
+		if (rc != DB_NOTFOUND)
+			return resp_db_error(resp, rc);
 		rc = db_conn_refs(r->db, r->arena, r->param[0], r->who.user_id,
 		    &refs);
 		if (rc == DB_NOTFOUND)
 			return not_found(resp);
 		if (rc != DB_OK)
 			return resp_db_error(resp, rc);
-		if (strcmp(refs, "[]") != 0) {
-			out = arena_printf(r->arena, "{\"error\":\"The "
-			    "connection is used by workflows\",\"code\":"
-			    "\"connection_in_use\",\"workflowIds\":%s}", refs);
-			return resp_raw(resp, 409, out);
-		}
+		out = arena_printf(r->arena, "{\"error\":\"The connection is "
+		    "used by workflows\",\"code\":\"connection_in_use\","
+		    "\"workflowIds\":%s}", refs);
+		return resp_raw(resp, 409, out);
 	}
 	rc = db_conn_delete(r->db, r->arena, r->param[0], r->who.user_id,
 	    &refs);

@@ -24,6 +24,7 @@ int	h_health_get(struct req *, struct resp *);
 
 /* authn.c */
 int		 authorize(struct req *, struct resp *);
+int		 origin_allowed(const struct req *);
 void		 authn_fast_args(const struct req *, const char *[3]);
 int		 authn_fast_done(struct req *, struct resp *, const char *,
 		    const char *, int);

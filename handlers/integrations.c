@@ -156,12 +156,12 @@ integ_answer(struct req *r, struct resp *resp, const char *id)
 		return resp_error(resp, 500, "value_unreadable",
 		    "The integration's value cannot be read");
 	if ((st = conn_redact(r, resp, &c, value)) != 0) {
-		json_object_put(value);
+		vault_discard(value);
 		return st;
 	}
 	st = resp_json(resp, 200, integ_object(c.json,
 	    flat_config(c.type, value)));
-	json_object_put(value);
+	vault_discard(value);
 	return st;
 }
 

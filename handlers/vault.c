@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -46,6 +47,32 @@ vault_seal(struct req *r, const char *id, json_object *value,
 }
 
 /*
+ * Parses len bytes of JSON text into a new object (NULL when it is not
+ * one whole JSON text), then wipes the tokener's scratch buffer, which
+ * held every string it read.
+ */
+static json_object *
+parse_wiped(const char *text, size_t len)
+{
+	struct json_tokener	*tok;
+	json_object		*o;
+
+	if (len > INT_MAX || (tok = json_tokener_new()) == NULL)
+		return NULL;
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len) {
+		if (o != NULL)
+			vault_discard(o);
+		o = NULL;
+	}
+	if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0)
+		OPENSSL_cleanse(tok->pb->buf, (size_t)tok->pb->size);
+	json_tokener_free(tok);
+	return o;
+}
+
+/*
  * Opens the value of connection id (row c).  Returns a new object (the
  * caller releases it with vault_discard), or NULL when it does not open:
  * wrong key, tampered, or moved from another row.
@@ -63,7 +90,7 @@ vault_open(struct req *r, const char *id, const struct conn_row *c)
 		    "(key %s)", r->id, id, c->kid ? c->kid : "-");
 		return NULL;
 	}
-	o = json_tokener_parse((const char *)pt);
+	o = parse_wiped((const char *)pt, len);
 	plain_free(pt, len);
 	if (o != NULL && !json_object_is_type(o, json_type_object)) {
 		vault_discard(o);

@@ -76,6 +76,8 @@ as "$exp_key" GET /api/user
 expect_error 401 token_expired "an expired key"
 
 # Anonymous sessions and the cookie.
+http POST /api/auth/anonymous "" -H "Origin: https://evil.example"
+expect_error 403 origin_mismatch "an anonymous sign-up from another site's page"
 http POST /api/auth/anonymous
 expect_status 201 "POST /api/auth/anonymous"
 expect_json .user.isAnonymous true "the new user is anonymous"
