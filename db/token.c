@@ -205,3 +205,20 @@ token_hash_equal(const unsigned char hash[HASH_LEN], const char *storedhex)
 	}
 	return CRYPTO_memcmp(hash, stored, HASH_LEN) == 0;
 }
+
+/*
+ * 1 when s can be a row id: apconn's own ids, or an imported system's (1
+ * to 64 characters of [0-9A-Za-z_-]; Activepieces' ids use both cases).
+ */
+int
+id_importable(const char *s)
+{
+	size_t	n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (n >= 64 || !((s[n] >= '0' && s[n] <= '9') ||
+		    (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+		    s[n] == '_' || s[n] == '-'))
+			return 0;
+	return n > 0;
+}

@@ -336,7 +336,6 @@ static int
 valid_cursor(const char *c, char **t, char **id, const char **dir)
 {
 	const char	*p;
-	char		*dot;
 
 	if ((c[0] != 'n' && c[0] != 'p') || c[1] != '.')
 		return 0;
@@ -345,10 +344,9 @@ valid_cursor(const char *c, char **t, char **id, const char **dir)
 		continue;
 	if (p == c + 2 || p - (c + 2) > 18 || *p != '.' || p[1] == '\0')
 		return 0;
-	for (dot = (char *)(uintptr_t)p + 1; *dot != '\0'; dot++)
-		if (!islower((unsigned char)*dot) &&
-		    !isdigit((unsigned char)*dot))
-			return 0;
+	/* Ids are apconn's [0-9a-z], or imported ones (id_importable()). */
+	if (!id_importable(p + 1))
+		return 0;
 	*t = (char *)(uintptr_t)(c + 2);
 	*id = (char *)(uintptr_t)(p + 1);
 	return 1;

@@ -65,7 +65,7 @@ cmd_rotate_keys(int argc, char **argv)
 	struct sealed_ref	 s;
 	unsigned char		*pt;
 	size_t			 n, i, len;
-	char			 after[64] = "";
+	char			 after[80] = "";
 	long			 batch = 100;
 	unsigned long		 done = 0, changed = 0, failed = 0;
 	enum db_rc		 rc;
@@ -165,6 +165,9 @@ import_row(struct db *db, struct keyring *kr, struct arena *a,
 	if (w.id == NULL || w.external_id == NULL || w.display_name == NULL ||
 	    w.piece_name == NULL || type == NULL ||
 	    !json_object_object_get_ex(row, "value", &val))
+		return -1;
+	*why = "the id is not 1 to 64 characters of [0-9A-Za-z_-]";
+	if (!id_importable(w.id))
 		return -1;
 	*why = "unknown connection type";
 	if (!conn_type_valid(type))

@@ -80,7 +80,7 @@ run_refresh_sweep(struct db *db, const struct config *cfg,
 	struct req	 r;
 	struct resp	 resp;
 	json_object	*value;
-	char		 after[64] = "", msg[256], summary[160], **ids, **owners;
+	char		 after[80] = "", msg[256], summary[160], **ids, **owners;
 	size_t		 n, i;
 	unsigned long	 checked = 0, unusable = 0, failed = 0;
 	double		 started = (double)time(NULL);

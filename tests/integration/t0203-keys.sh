@@ -99,7 +99,11 @@ console.log(JSON.stringify([
     pieceName: "openai", type: "SECRET_TEXT", status: "ACTIVE", value: gcm(k, v("sk-ap-gcm")) },
   { id: "apconnimport00000003", externalId: "ap-bad", displayName: "Bad",
     pieceName: "openai", type: "SECRET_TEXT", value: cbc(other, v("sk-ap-other")) },
-  { externalId: "no-id", displayName: "No id", pieceName: "openai", type: "SECRET_TEXT", value: {} }
+  { externalId: "no-id", displayName: "No id", pieceName: "openai", type: "SECRET_TEXT", value: {} },
+  { id: "AbCdEfGhIjKlMnOpQrStU", externalId: "ap-mixed", displayName: "AP mixed case id",
+    pieceName: "openai", type: "SECRET_TEXT", value: cbc(k, v("sk-ap-mixed")) },
+  { id: "../bad id", externalId: "ap-bad-id", displayName: "Bad id",
+    pieceName: "openai", type: "SECRET_TEXT", value: cbc(k, v("sk-ap-bad-id")) }
 ]));' "$AP_KEY" >"$TMP/export.json"
 AP_ENCRYPTION_KEY=$AP_KEY "$ADMIN" import-activepieces --file="$TMP/export.json" --owner=rot@example.com --dry-run >"$TMP/imp0.out" 2>&1
 check "a dry run imports nothing" \
@@ -107,7 +111,8 @@ check "a dry run imports nothing" \
 AP_ENCRYPTION_KEY=$AP_KEY "$ADMIN" import-activepieces --file="$TMP/export.json" --owner=rot@example.com >"$TMP/imp1.out" 2>&1
 check "an import with bad rows exits 1" test $? = 1
 cat "$TMP/imp1.out"
-check "it imports the CBC and the GCM rows" grep -q "done: 2 imported, 0 already there, 2 failed" "$TMP/imp1.out"
+check "it imports the CBC and the GCM rows and a mixed-case id" grep -q "done: 3 imported, 0 already there, 3 failed" "$TMP/imp1.out"
+check "it refuses an id that is no id" grep -q "failed row 6 (../bad id): the id is not" "$TMP/imp1.out"
 check "it names the row under another key" grep -q "failed row 3 (apconnimport00000003): the value does not open" "$TMP/imp1.out"
 check "it names the row without an id" grep -q "failed row 4 (no id)" "$TMP/imp1.out"
 check "ids, external ids and short piece names are kept" test \
@@ -118,7 +123,17 @@ check "the creation time is kept" test \
 as "$k" GET /api/app-connections/apconnimport00000002
 expect_status 200 "an imported value opens under apconn's ring"
 AP_ENCRYPTION_KEY=$AP_KEY "$ADMIN" import-activepieces --file="$TMP/export.json" --owner=rot@example.com >"$TMP/imp2.out" 2>&1
-check "importing again changes nothing" grep -q "done: 0 imported, 2 already there, 2 failed" "$TMP/imp2.out"
+check "importing again changes nothing" grep -q "done: 0 imported, 3 already there, 3 failed" "$TMP/imp2.out"
+# Paging one row at a time walks past the mixed-case id.
+cursor="" seen=""
+for i in $(seq 1 20); do
+	as "$k" GET "/api/app-connections?limit=1${cursor:+&cursor=$cursor}"
+	[ "$STATUS" = 200 ] || break
+	seen="$seen $(jq -r '.data[0].id' "$TMP/body")"
+	cursor=$(jq -r '.next // empty' "$TMP/body")
+	[ -n "$cursor" ] || break
+done
+check "cursor paging crosses an imported mixed-case id ($seen)" sh -c "echo '$seen' | grep -q AbCdEfGhIjKlMnOpQrStU && test '$STATUS' = 200"
 check "no imported secret in the database" sh -c "! pg_dump -d '$DATABASE_URL' | grep -q sk-ap-"
 AP_ENCRYPTION_KEY=short "$ADMIN" import-activepieces --file="$TMP/export.json" --owner=rot@example.com >/dev/null 2>&1
 check "a malformed AP_ENCRYPTION_KEY is refused" test $? = 1
