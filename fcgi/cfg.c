@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -259,4 +260,16 @@ cfg_dump(const struct config *c, void (*fn)(const char *, const char *))
 		fn(cfg_keys[i].name, cfg_keys[i].secret && **sp != '\0' ?
 		    "(redacted)" : *sp);
 	}
+}
+
+/*
+ * The installed configuration file ($(sysconfdir)/apconn/apconn.conf)
+ * when it exists, for programs given neither -c nor APCONN_CONFIG; else
+ * NULL (the environment alone).
+ */
+const char *
+cfg_default_path(void)
+{
+	return access(APCONN_CONFIG_FILE, F_OK) == 0 ? APCONN_CONFIG_FILE :
+	    NULL;
 }

@@ -24,6 +24,7 @@ struct config {
 };
 
 int	 cfg_load(struct config *, const char *, char *, size_t);
+const char *cfg_default_path(void);
 void	 cfg_free(struct config *);
 int	 cfg_is_secret(const char *);
 void	 cfg_dump(const struct config *, void (*)(const char *, const char *));

@@ -525,6 +525,8 @@ main(int argc, char *argv[])
 		usage(EX_USAGE, "%s: unexpected argument", argv[optind]);
 	if (cfg_path == NULL && getenv("APCONN_CONFIG") != NULL)
 		cfg_path = getenv("APCONN_CONFIG");
+	if (cfg_path == NULL)
+		cfg_path = cfg_default_path();
 	if (cfg_load(&cfg, cfg_path, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (keyring_parse(&keys, cfg.keys, err, sizeof(err)) == -1)

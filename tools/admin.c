@@ -19,6 +19,14 @@
 #define EX_USAGE	64
 
 struct config	 admin_cfg;
+static const char *admin_cfg_path;	/* the file read, or NULL */
+
+/* The configuration file that was read, or NULL for the environment only. */
+const char *
+admin_config_path(void)
+{
+	return admin_cfg_path;
+}
 
 static const struct cmd {
 	const char	*name;
@@ -41,6 +49,8 @@ static const struct cmd {
 	{ "import-activepieces", cmd_import_activepieces,
 	    "import-activepieces --file=EXPORT.json --owner=ID|EMAIL "
 	    "[--dry-run]" },
+	{ "check",	cmd_check,	"check [--socket=PATH]" },
+	{ "jobs",	cmd_jobs,	"jobs status" },
 	{ NULL, NULL, NULL }
 };
 
@@ -104,7 +114,7 @@ main(int argc, char *argv[])
 	const struct cmd	*c;
 	const char		*path = getenv("APCONN_CONFIG");
 	char			 err[512];
-	int			 i = 1;
+	int			 i = 1, j;
 
 	log_init("apconn-admin");
 	while (i < argc && argv[i][0] == '-') {
@@ -123,12 +133,27 @@ main(int argc, char *argv[])
 	}
 	if (i == argc)
 		admin_usage(EX_USAGE, "a command is required");
+	for (c = cmds; c->name != NULL; c++)
+		if (strcmp(c->name, argv[i]) == 0)
+			break;
+	if (c->name == NULL)
+		admin_usage(EX_USAGE, "%s: unknown command", argv[i]);
+	for (j = i + 1; j < argc; j++) {
+		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) {
+			printf("usage: apconn-admin [-c file] %s\n", c->usage);
+			return 0;
+		}
+		if (strcmp(argv[j], "--version") == 0) {
+			printf("apconn-admin %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+	}
+	if (path == NULL)
+		path = cfg_default_path();
+	admin_cfg_path = path;
 	if (cfg_load(&admin_cfg, path, err, sizeof(err)) == -1) {
 		fprintf(stderr, "apconn-admin: %s\n", err);
 		return 1;
 	}
-	for (c = cmds; c->name != NULL; c++)
-		if (strcmp(c->name, argv[i]) == 0)
-			return c->fn(argc - i, argv + i);
-	admin_usage(EX_USAGE, "%s: unknown command", argv[i]);
+	return c->fn(argc - i, argv + i);
 }

@@ -8,6 +8,7 @@ extern struct config admin_cfg;
 
 struct db;
 struct db	*admin_open_db(void);
+const char	*admin_config_path(void);
 
 void	admin_usage(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
@@ -17,5 +18,7 @@ int	cmd_token(int, char **);
 int	cmd_rotate_keys(int, char **);
 int	cmd_import_activepieces(int, char **);
 int	cmd_oauth_app(int, char **);
+int	cmd_check(int, char **);
+int	cmd_jobs(int, char **);
 
 #endif

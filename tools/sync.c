@@ -47,7 +47,8 @@ main(int argc, char *argv[])
 	int			 i, rc;
 
 	log_init("apconn-sync-pieces");
-	if (cfg_load(&cfg, getenv("APCONN_CONFIG"), err, sizeof(err)) == -1) {
+	if (cfg_load(&cfg, getenv("APCONN_CONFIG") ? getenv("APCONN_CONFIG") :
+	    cfg_default_path(), err, sizeof(err)) == -1) {
 		fprintf(stderr, "apconn-sync-pieces: %s\n", err);
 		return 1;
 	}
