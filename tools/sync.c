@@ -47,6 +47,14 @@ main(int argc, char *argv[])
 	int			 i, rc;
 
 	log_init("apconn-sync-pieces");
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0)
+			usage(0, NULL);
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("apconn-sync-pieces %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+	}
 	if (cfg_load(&cfg, getenv("APCONN_CONFIG") ? getenv("APCONN_CONFIG") :
 	    cfg_default_path(), err, sizeof(err)) == -1) {
 		fprintf(stderr, "apconn-sync-pieces: %s\n", err);
@@ -72,12 +80,7 @@ main(int argc, char *argv[])
 			o.base = argv[i] + 11;
 		else if (strncmp(argv[i], "--api-key=", 10) == 0)
 			o.api_key = argv[i] + 10;
-		else if (strcmp(argv[i], "--help") == 0)
-			usage(0, NULL);
-		else if (strcmp(argv[i], "--version") == 0) {
-			printf("apconn-sync-pieces %s\n", PACKAGE_VERSION);
-			return 0;
-		} else {
+		else {
 			snprintf(err, sizeof(err), "%s: unknown option",
 			    argv[i]);
 			usage(EX_USAGE, err);

@@ -1,0 +1,85 @@
+#!/bin/sh
+# make install into a DESTDIR puts every file in its place; the manuals
+# are clean mdoc; the installed apconn-fcgi, behind nginx running the
+# installed site configuration, answers.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+command -v mandoc >/dev/null 2>&1 || { echo "SKIP: mandoc not installed"; exit 77; }
+D="$TMP/root"
+# The paths this build was configured with.
+set -- $(printf 'apconn-paths:\n\t@echo $(prefix) $(bindir) $(sysconfdir) $(runstatedir) $(mandir) $(docdir)\n' |
+    make -s --no-print-directory -C "$top_builddir" -f Makefile -f - apconn-paths)
+PREFIX=$1 BINDIR=$2 SYSCONFDIR=$3 RUNSTATEDIR=$4 MANDIR=$5 DOCDIR=$6
+make -s -C "$top_builddir" install DESTDIR="$D" >"$TMP/install.log" 2>&1
+check "make install into a DESTDIR" test $? = 0
+for f in "$BINDIR/apconn-fcgi" "$BINDIR/apconn-admin" "$BINDIR/apconn-sync-pieces" \
+    "$MANDIR/man8/apconn-fcgi.8" "$MANDIR/man8/apconn-admin.8" \
+    "$MANDIR/man1/apconn-sync-pieces.1" "$SYSCONFDIR/nginx/conf.d/apconn.conf" \
+    "$SYSCONFDIR/nginx/apconn-locations.conf" "$SYSCONFDIR/apconn/apconn.conf" \
+    "$PREFIX/lib/systemd/system/apconn.service" "$DOCDIR/examples/spawn-fcgi.example" \
+    "$DOCDIR/examples/apconn.conf.sample"; do
+	check "installed: $f" test -f "$D$f"
+done
+check "the configuration file is not readable by others" \
+    test "$(stat -c %a "$D$SYSCONFDIR/apconn/apconn.conf")" = 640
+for m in "$D$MANDIR"/man*/apconn*; do
+	check "$(basename "$m") is clean mdoc" sh -c "mandoc -T lint -W warning '$m' >'$TMP/lint' 2>&1 && ! test -s '$TMP/lint'"
+	check "$(basename "$m") names installed paths" sh -c "! grep -q '@[a-z]*dir@' '$m'"
+done
+SITE="$D$SYSCONFDIR/nginx/conf.d/apconn.conf"
+UNIT="$D$PREFIX/lib/systemd/system/apconn.service"
+check "the nginx site includes the installed locations" \
+    grep -q "include $SYSCONFDIR/nginx/apconn-locations.conf;" "$SITE"
+check "... and reaches the sockets under runstatedir" \
+    grep -q "unix:$RUNSTATEDIR/apconn/apconn.sock" "$SITE"
+check "the unit reloads with SIGHUP" grep -q '^ExecReload=/bin/kill -HUP \$MAINPID' "$UNIT"
+check "the unit starts the installed program" grep -q "^ExecStart=$BINDIR/apconn-fcgi " "$UNIT"
+check "apconn-admin(8) documents check and jobs status" sh -c "mandoc -T ascii '$D$MANDIR/man8/apconn-admin.8' | col -b | grep -q 'jobs status'"
+
+# The installed programs behind nginx with the installed site.
+pg_db
+FCGI="$D$BINDIR/apconn-fcgi" ADMIN="$D$BINDIR/apconn-admin"
+"$ADMIN" migrate >"$TMP/migrate.log" 2>&1
+check "the installed apconn-admin migrates" test $? = 0
+mkdir -p "$TMP/run/apconn"
+"$FCGI" --listen "unix:$TMP/run/apconn/apconn.sock" --workers 2 \
+    --outbound-listen "unix:$TMP/run/apconn/apconn-outbound.sock" --outbound-workers 1 \
+    >>"$TMP/app.log" 2>&1 &
+APP_PID=$!
+PIDS="$PIDS $APP_PID"
+wait_for_socket "$TMP/run/apconn/apconn.sock" || { echo "the installed apconn-fcgi did not start"; exit 1; }
+HTTP_PORT=$(( ($$ % 20000) + 30000 ))
+cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$TMP/"
+# Only the paths are adapted: sockets and logs here, the DESTDIR prefix.
+sed -e "s|$RUNSTATEDIR/|$TMP/run/|g" -e "s|$SYSCONFDIR/|$D$SYSCONFDIR/|g" \
+    -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$HTTP_PORT;|" \
+    -e "s|/var/log/nginx/|$TMP/|g" "$SITE" >"$TMP/site.conf"
+sed -i "s|include fastcgi_params;|include $TMP/fastcgi_params;|" "$D$SYSCONFDIR/nginx/apconn-locations.conf"
+cat >"$TMP/nginx.conf" <<EOF2
+daemon off;
+worker_processes 1;
+pid $TMP/nginx.pid;
+error_log $TMP/nginx-error.log warn;
+events { worker_connections 64; }
+http {
+	client_body_temp_path $TMP/nginx-body;
+	fastcgi_temp_path $TMP/nginx-fastcgi;
+	proxy_temp_path $TMP/nginx-proxy;
+	uwsgi_temp_path $TMP/nginx-uwsgi;
+	scgi_temp_path $TMP/nginx-scgi;
+	include $TMP/site.conf;
+}
+EOF2
+/usr/sbin/nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" >>"$TMP/nginx.log" 2>&1 &
+PIDS="$PIDS $!"
+n=0
+until curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/api/health" || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
+STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/api/health")
+expect_status 200 "health through the installed nginx site and programs"
+expect_json .database ok "... with the database"
+
+make -s -C "$top_builddir" uninstall DESTDIR="$D" >>"$TMP/install.log" 2>&1
+check "make uninstall leaves no file behind except the edited locations" \
+    test "$(find "$D" -type f | grep -v apconn-locations.conf | wc -l)" = 0
+
+done_testing
