@@ -25,6 +25,7 @@ struct db {
 	int		 down_logged;
 	int		 backoff_ms;
 	struct timespec	 next_try;
+	unsigned long	 connects;	/* successful ones */
 	unsigned long	 reconnects;
 	const char	*reqid;
 };
@@ -58,10 +59,22 @@ db_set_reqid(struct db *db, const char *id)
 	db->reqid = id;
 }
 
+/* How many times the connection was re-established after the first. */
 unsigned long
 db_reconnects(const struct db *db)
 {
 	return db->reconnects;
+}
+
+/*
+ * Names the current server session: the number changes whenever the
+ * connection is replaced (session state such as advisory locks is then
+ * gone), and is 0 before the first connection.
+ */
+unsigned long
+db_session(const struct db *db)
+{
+	return db->ready ? db->connects : 0;
 }
 
 /*
@@ -181,7 +194,7 @@ db_ensure(struct db *db)
 	}
 	if (db->down_logged)
 		log_info("database connection restored");
-	if (db->backoff_ms != 0 || db->down_logged)
+	if (db->connects++ > 0)
 		db->reconnects++;
 	db->down_logged = 0;
 	db->backoff_ms = 0;

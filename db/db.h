@@ -28,6 +28,7 @@ enum db_rc	 db_begin(struct db *);
 enum db_rc	 db_commit(struct db *);
 void		 db_rollback(struct db *);
 unsigned long	 db_reconnects(const struct db *);
+unsigned long	 db_session(const struct db *);
 
 /* db/health.c */
 enum db_rc	 db_ping(struct db *);
@@ -217,6 +218,7 @@ void		 db_job_unlock(struct db *, long long);
 enum db_rc	 db_job_record(struct db *, const char *, const char *, double,
 		    int, const char *);
 enum db_rc	 db_job_last(struct db *, struct arena *, char **);
+enum db_rc	 db_job_last_at(struct db *, const char *, long long *);
 
 /* db/oauth2.c: authorization states (stored hashed, one use). */
 struct oauth2_state {

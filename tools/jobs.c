@@ -26,6 +26,16 @@ on_term(int sig)
 	jobs_quit = 1;
 }
 
+/* Now, in epoch seconds with the fraction: job_runs.started_at. */
+static double
+now_epoch(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void
 say(const char *line)
 {
@@ -55,7 +65,7 @@ run_piece_sync(struct db *db, const struct config *cfg, const char *host)
 	o.base = base;
 	o.api_key = cfg->pieces_api_key;
 	o.limit = 1000;
-	started = (double)time(NULL);
+	started = now_epoch();
 	rc = piece_sync(db, &o, &r, say);
 	snprintf(summary, sizeof(summary), "%lu listed, %lu inserted, %lu "
 	    "updated, %lu unchanged, %lu failed, %.2fs%s", r.listed,
@@ -83,7 +93,7 @@ run_refresh_sweep(struct db *db, const struct config *cfg,
 	char		 after[64] = "", msg[256], summary[160], **ids, **owners;
 	size_t		 n, i;
 	unsigned long	 checked = 0, unusable = 0, failed = 0;
-	double		 started = (double)time(NULL);
+	double		 started = now_epoch();
 	int		 st;
 
 	if (!db_job_lock(db, JOB_LOCK_REFRESH))
@@ -127,6 +137,48 @@ run_refresh_sweep(struct db *db, const struct config *cfg,
 	arena_free(&ra);
 }
 
+/*
+ * When a job is next due, for a runner that has just taken the lead: one
+ * interval after its last run on any host, so that a new leader neither
+ * repeats a run that just happened nor waits longer than the interval.
+ */
+static time_t
+next_due(struct db *db, const char *job, int interval)
+{
+	long long	last;
+	time_t		now = time(NULL);
+
+	if (db_job_last_at(db, job, &last) != DB_OK || last <= 0 ||
+	    last + interval <= (long long)now)
+		return now;
+	return (time_t)(last + interval);
+}
+
+/*
+ * Whether this runner leads: it holds JOB_LOCK_LEADER, a session advisory
+ * lock, so the lead goes with the database session, when this process,
+ * its master or its host dies, and another host's runner takes it within
+ * a second.  *session names the session that holds it (0: none); a ping
+ * each call notices a session the server ended.
+ */
+static int
+lead(struct db *db, unsigned long *session)
+{
+	if (*session != 0 && db_ping(db) == DB_OK &&
+	    db_session(db) == *session)
+		return 1;
+	if (*session != 0) {
+		log_warnx("jobs: the database session holding the jobs' lock "
+		    "was lost");
+		*session = 0;
+	}
+	if (db_ensure(db) == -1 || !db_job_lock(db, JOB_LOCK_LEADER))
+		return 0;
+	*session = db_session(db);
+	log_info("jobs: this host runs the background jobs");
+	return 1;
+}
+
 void
 jobs_main(const struct config *cfg)
 {
@@ -137,6 +189,7 @@ jobs_main(const struct config *cfg)
 	sigset_t		 set;
 	struct keyring		 keys;
 	time_t			 next, nextr;
+	unsigned long		 session = 0;
 
 	log_init("apconn-jobs");
 	memset(&sa, 0, sizeof(sa));
@@ -149,7 +202,9 @@ jobs_main(const struct config *cfg)
 	sigaction(SIGHUP, &sa, NULL);
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
-	if (gethostname(host, sizeof(host)) == -1)
+	if (cfg->host_name != NULL && *cfg->host_name != '\0')
+		snprintf(host, sizeof(host), "%s", cfg->host_name);
+	else if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
 	if (egress_init(cfg->outbound_allow, err, sizeof(err)) == -1)
@@ -159,16 +214,28 @@ jobs_main(const struct config *cfg)
 	db = db_new(cfg->database_url);
 	next = nextr = time(NULL);
 	while (!jobs_quit) {
-		if (cfg->sync_interval > 0 && time(NULL) >= next) {
+		if (session == 0) {
+			if (!lead(db, &session))
+				goto idle;
+			next = next_due(db, "piece_sync", cfg->sync_interval);
+			nextr = next_due(db, "oauth2_refresh",
+			    cfg->refresh_interval);
+		} else if (!lead(db, &session))
+			goto idle;
+		/* A runner asked to stop starts nothing new. */
+		if (!jobs_quit && cfg->sync_interval > 0 &&
+		    time(NULL) >= next) {
 			if (db_ensure(db) == 0)
 				run_piece_sync(db, cfg, host);
 			next = time(NULL) + cfg->sync_interval;
 		}
-		if (cfg->refresh_interval > 0 && time(NULL) >= nextr) {
+		if (!jobs_quit && cfg->refresh_interval > 0 &&
+		    time(NULL) >= nextr) {
 			if (db_ensure(db) == 0)
 				run_refresh_sweep(db, cfg, &keys, host);
 			nextr = time(NULL) + cfg->refresh_interval;
 		}
+idle:
 		ts.tv_sec = 1;
 		ts.tv_nsec = 0;
 		nanosleep(&ts, NULL);
