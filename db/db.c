@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "../fcgi/log.h"
+#include "../fcgi/metrics.h"
 #include "dbi.h"
 
 #define BACKOFF_MIN_MS	50
@@ -181,6 +182,7 @@ db_ensure(struct db *db)
 	db->ready = 0;
 	if ((db->conn = db_connect_raw(db->conninfo, err, sizeof(err))) ==
 	    NULL || db_setup(db) == -1) {
+		metrics_db(MD_CONNECT_FAILURE);
 		if (!db->down_logged)
 			log_warnx("database unavailable: %s", db->conn ?
 			    "set-up failed" : err);
@@ -194,8 +196,10 @@ db_ensure(struct db *db)
 	}
 	if (db->down_logged)
 		log_info("database connection restored");
-	if (db->connects++ > 0)
+	if (db->connects++ > 0) {
 		db->reconnects++;
+		metrics_db(MD_RECONNECT);
+	}
 	db->down_logged = 0;
 	db->backoff_ms = 0;
 	db->ready = 1;

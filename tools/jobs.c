@@ -11,6 +11,7 @@
 #include "../fcgi/cfg.h"
 #include "../fcgi/egress.h"
 #include "../fcgi/log.h"
+#include "../fcgi/metrics.h"
 #include "../db/db.h"
 #include "../db/seal.h"
 #include "../handlers/handlers.h"
@@ -72,6 +73,8 @@ run_piece_sync(struct db *db, const struct config *cfg, const char *host)
 	    r.inserted, r.updated, r.unchanged, r.failed, r.elapsed,
 	    rc == -1 ? " (the list could not be read)" : "");
 	log_info("piece sync: %s", summary);
+	metrics_sync_pieces(r.inserted, r.updated, r.unchanged, r.failed);
+	metrics_job(MJ_PIECE_SYNC, rc == 0, (long long)time(NULL));
 	(void)db_job_record(db, "piece_sync", host, started, rc == 0,
 	    summary);
 	db_job_unlock(db, JOB_LOCK_PIECE_SYNC);
@@ -130,6 +133,7 @@ run_refresh_sweep(struct db *db, const struct config *cfg,
 	}
 	snprintf(summary, sizeof(summary), "%lu checked, %lu unusable, %lu "
 	    "failed", checked, unusable, failed);
+	metrics_job(MJ_OAUTH2_REFRESH, failed == 0, (long long)time(NULL));
 	(void)db_job_record(db, "oauth2_refresh", host, started, failed == 0,
 	    summary);
 	db_job_unlock(db, JOB_LOCK_REFRESH);
@@ -170,12 +174,14 @@ lead(struct db *db, unsigned long *session)
 	if (*session != 0) {
 		log_warnx("jobs: the database session holding the jobs' lock "
 		    "was lost");
+		metrics_leader(getpid(), 0);
 		*session = 0;
 	}
 	if (db_ensure(db) == -1 || !db_job_lock(db, JOB_LOCK_LEADER))
 		return 0;
 	*session = db_session(db);
 	log_info("jobs: this host runs the background jobs");
+	metrics_leader(getpid(), 1);
 	return 1;
 }
 
@@ -240,6 +246,9 @@ idle:
 		ts.tv_nsec = 0;
 		nanosleep(&ts, NULL);
 	}
+	/* The lock goes with the session, closed below. */
+	if (session != 0)
+		metrics_leader(getpid(), 0);
 	egress_cleanup();
 	keyring_free(&keys);
 	db_free(db);

@@ -272,13 +272,14 @@ http() {
 	fi
 }
 
-# fcgi METHOD PATH [BODY]: straight to the workers, no nginx (cgi-fcgi).
-# Extra CGI parameters may be exported before the call.
+# fcgi METHOD PATH [BODY]: straight to the workers, no nginx (cgi-fcgi), on
+# FCGI_SOCK (default app_start's socket).  Extra CGI parameters (such as
+# REMOTE_ADDR or HTTP_AUTHORIZATION) may be exported before the call.
 fcgi() {
 	body=${3-}
 	REQUEST_METHOD=$1 DOCUMENT_URI=$2 REQUEST_URI=$2 QUERY_STRING=${QS:-} \
 	CONTENT_TYPE=${CT:-application/json} CONTENT_LENGTH=${#body} \
-	    cgi-fcgi -bind -connect "$TMP/app.sock" <<EOF2 >"$TMP/fcgi.out"
+	    cgi-fcgi -bind -connect "${FCGI_SOCK:-$TMP/app.sock}" <<EOF2 >"$TMP/fcgi.out"
 $body
 EOF2
 	STATUS=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$TMP/fcgi.out" | head -n 1)
