@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "../fcgi/log.h"
+#include "../fcgi/metrics.h"
 #include "dbi.h"
 
 #define BACKOFF_MIN_MS	50
@@ -25,6 +26,7 @@ struct db {
 	int		 down_logged;
 	int		 backoff_ms;
 	struct timespec	 next_try;
+	unsigned long	 connects;	/* successful ones */
 	unsigned long	 reconnects;
 	const char	*reqid;
 	int		 listen;	/* LISTEN apconn_pieces at connect */
@@ -60,10 +62,22 @@ db_set_reqid(struct db *db, const char *id)
 	db->reqid = id;
 }
 
+/* How many times the connection was re-established after the first. */
 unsigned long
 db_reconnects(const struct db *db)
 {
 	return db->reconnects;
+}
+
+/*
+ * Names the current server session: the number changes whenever the
+ * connection is replaced (session state such as advisory locks is then
+ * gone), and is 0 before the first connection.
+ */
+unsigned long
+db_session(const struct db *db)
+{
+	return db->ready ? db->connects : 0;
 }
 
 /*
@@ -183,6 +197,7 @@ db_ensure(struct db *db)
 	db->ready = 0;
 	if ((db->conn = db_connect_raw(db->conninfo, err, sizeof(err))) ==
 	    NULL || db_setup(db) == -1) {
+		metrics_db(MD_CONNECT_FAILURE);
 		if (!db->down_logged)
 			log_warnx("database unavailable: %s", db->conn ?
 			    "set-up failed" : err);
@@ -196,8 +211,10 @@ db_ensure(struct db *db)
 	}
 	if (db->down_logged)
 		log_info("database connection restored");
-	if (db->backoff_ms != 0 || db->down_logged)
+	if (db->connects++ > 0) {
 		db->reconnects++;
+		metrics_db(MD_RECONNECT);
+	}
 	db->down_logged = 0;
 	db->backoff_ms = 0;
 	db->ready = 1;

@@ -31,6 +31,7 @@ void		 db_rollback(struct db *);
 unsigned long	 db_reconnects(const struct db *);
 void		 db_listen_catalogue(struct db *);
 unsigned long	 db_catalogue_gen(struct db *);
+unsigned long	 db_session(const struct db *);
 
 /* db/health.c */
 enum db_rc	 db_ping(struct db *);
@@ -225,6 +226,7 @@ void		 db_job_unlock(struct db *, long long);
 enum db_rc	 db_job_record(struct db *, const char *, const char *, double,
 		    int, const char *);
 enum db_rc	 db_job_last(struct db *, struct arena *, char **);
+enum db_rc	 db_job_last_at(struct db *, const char *, long long *);
 
 /* db/oauth2.c: authorization states (stored hashed, one use). */
 struct oauth2_state {

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "dbi.h"
 
@@ -52,6 +53,23 @@ db_job_record(struct db *db, const char *job, const char *host,
 	if ((rc = db_exec(db, &res, STMT_JOB_RECORD, v)) == DB_OK)
 		PQclear(res);
 	return rc;
+}
+
+/* When job's last run on any host finished (epoch seconds, 0: never). */
+enum db_rc
+db_job_last_at(struct db *db, const char *job, long long *when)
+{
+	const char	*v[1] = { job };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	*when = 0;
+	if ((rc = db_exec(db, &res, STMT_JOB_LAST_AT, v)) != DB_OK)
+		return rc;
+	if (PQntuples(res) == 1)
+		*when = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return DB_OK;
 }
 
 /* The last run of every job, as a JSON object (arena). */

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "../fcgi/metrics.h"
 #include "seal.h"
 #include "token.h"
 
@@ -205,6 +206,7 @@ seal(struct keyring *kr, const char *aad, const unsigned char *pt,
 	b64std_encode(tag, sizeof(tag), out->tag, sizeof(out->tag));
 	snprintf(out->kid, sizeof(out->kid), "%s", kr->k[0].kid);
 	kr->k[0].sealed++;
+	metrics_sealed(kr->k[0].kid);
 	rc = 0;
 out:
 	EVP_CIPHER_CTX_free(ctx);

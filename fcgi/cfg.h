@@ -17,6 +17,7 @@ struct config {
 	char	*ap_encryption_key;
 	char	*integration_encryption_key;
 	char	*outbound_allow;	/* APCONN_OUTBOUND_ALLOW */
+	char	*host_name;		/* APCONN_HOST_NAME, "" = gethostname */
 	int	 session_days;		/* APCONN_SESSION_DAYS */
 	int	 access_log;		/* APCONN_ACCESS_LOG */
 	int	 sync_interval;		/* APCONN_SYNC_INTERVAL, 0 = off */

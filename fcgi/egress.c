@@ -417,6 +417,34 @@ outcome(CURL *h, CURLcode cc, struct xfer *x, const char *errbuf,
 	return rc;
 }
 
+/* Counts a finished call by its purpose and outcome. */
+static void
+count(const struct egress_req *q, enum egress_rc rc, long status)
+{
+	enum metric_outcome	o;
+
+	switch (rc) {
+	case EG_OK:
+		o = status >= 500 ? MO_HTTP_5XX : status >= 400 ? MO_HTTP_4XX :
+		    status >= 300 ? MO_HTTP_3XX : status >= 200 ? MO_HTTP_2XX :
+		    MO_HTTP_1XX;
+		break;
+	case EG_REFUSED:
+		o = MO_REFUSED;
+		break;
+	case EG_TIMEOUT:
+		o = MO_TIMEOUT;
+		break;
+	case EG_TOO_LARGE:
+		o = MO_TOO_LARGE;
+		break;
+	default:
+		o = MO_FAILED;
+		break;
+	}
+	metrics_call(q->kind, o);
+}
+
 /*
  * Performs one request.  On EG_OK resp holds the status and body (free
  * with egress_resp_free); on any other result resp is empty.  detail gets
@@ -436,17 +464,20 @@ egress_perform(const struct egress_req *q, struct egress_resp *resp,
 	snprintf(detail, detailsz, "-");
 	if (curl == NULL && (curl = curl_easy_init()) == NULL) {
 		snprintf(detail, detailsz, "curl_easy_init failed");
+		count(q, EG_FAILED, 0);
 		return EG_FAILED;
 	}
 	curl_easy_reset(curl);
 	if (setup(curl, q, &x, &hl, errbuf) == -1) {
 		snprintf(detail, detailsz, "scheme or host not allowed");
+		count(q, EG_REFUSED, 0);
 		return EG_REFUSED;
 	}
 	cc = curl_easy_perform(curl);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hl);
 	rc = outcome(curl, cc, &x, errbuf, resp, detail, detailsz);
+	count(q, rc, resp->status);
 	return rc;
 }
 
@@ -489,6 +520,7 @@ egress_perform_many(const struct egress_req *qs, size_t n, int parallel,
 				snprintf(details[i], sizeof(details[i]), "%s",
 				    h[i] ? "scheme or host not allowed" :
 				    "curl_easy_init failed");
+				count(&qs[i], rcs[i], 0);
 				done++;
 				continue;
 			}
@@ -508,6 +540,7 @@ egress_perform_many(const struct egress_req *qs, size_t n, int parallel,
 			i = (size_t)p;
 			rcs[i] = outcome(h[i], msg->data.result, &x[i], eb[i],
 			    &resps[i], details[i], sizeof(details[i]));
+			count(&qs[i], rcs[i], resps[i].status);
 			curl_multi_remove_handle(m, h[i]);
 			done++;
 		}

@@ -19,6 +19,8 @@
 
 #include <stddef.h>
 
+#include "metrics.h"
+
 enum egress_rc {
 	EG_OK,
 	EG_REFUSED,	/* scheme or address not allowed */
@@ -36,6 +38,7 @@ struct egress_req {
 	long			 connect_timeout_ms;
 	long			 timeout_ms;
 	size_t			 max_body;
+	enum metric_call	 kind;		/* what it is for: metrics */
 };
 
 struct egress_resp {

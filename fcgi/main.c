@@ -34,6 +34,7 @@
 #include "cfg.h"
 #include "egress.h"
 #include "log.h"
+#include "metrics.h"
 #include "serve.h"
 #include "../db/db.h"
 #include "../db/seal.h"
@@ -346,7 +347,11 @@ reap(void)
 		for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
 			if (slots[i].pid != pid)
 				continue;
+			if (slots[i].group == 2)
+				metrics_leader(pid, 0);
 			if (slots[i].retired == 0) {
+				metrics_worker_exit(slots[i].group,
+				    WIFSIGNALED(status));
 				if (WIFSIGNALED(status))
 					log_warnx("worker %ld killed by "
 					    "signal %d", (long)pid,
@@ -362,6 +367,16 @@ reap(void)
 		}
 	}
 	return young;
+}
+
+/* Lets the shared counters count encryptions under every key id. */
+static void
+register_keys(void)
+{
+	size_t	i;
+
+	for (i = 0; i < keys.n; i++)
+		metrics_key(keys.k[i].kid);
 }
 
 static void
@@ -385,6 +400,8 @@ reload(void)
 	cfg = next;
 	keyring_free(&keys);
 	keys = nextkeys;
+	register_keys();
+	metrics_reload();
 	generation++;
 	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
 		if (slots[i].pid != 0 && slots[i].retired == 0)
@@ -533,6 +550,10 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	if (egress_init(cfg.outbound_allow, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	/* Before any fork: every child shares these counters. */
+	if (metrics_create(routes, groups[0].listen != NULL) == -1)
+		log_warnx("metrics: cannot map the shared counters");
+	register_keys();
 
 	if (groups[0].listen == NULL) {
 		if (groups[1].listen != NULL)

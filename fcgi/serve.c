@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "serve.h"
 
 volatile sig_atomic_t	serve_quit;
@@ -96,16 +97,22 @@ write_resp(FCGX_Request *f, const struct req *r, struct resp *resp)
 		FCGX_PutStr(body, (int)len, f->out);
 }
 
-static void
-access_log(const struct req *r, int status, const struct timespec *t0)
+/* Microseconds since t0. */
+static long
+elapsed_us(const struct timespec *t0)
 {
 	struct timespec	t1;
-	char		path[256], method[16];
-	long		us;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	us = (t1.tv_sec - t0->tv_sec) * 1000000 +
+	return (t1.tv_sec - t0->tv_sec) * 1000000 +
 	    (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+static void
+access_log(const struct req *r, int status, long us)
+{
+	char	path[256], method[16];
+
 	log_clean(path, sizeof(path), r->path ? r->path : "-");
 	log_clean(method, sizeof(method), r->method_name ? r->method_name :
 	    "-");
@@ -125,6 +132,7 @@ serve(const struct worker *w)
 	struct req	 r;
 	struct resp	 resp;
 	struct timespec	 t0;
+	long		 us;
 	int		 status, rc = 0;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, w->listen_fd,
@@ -165,10 +173,12 @@ serve(const struct worker *w)
 		resp.status = status;
 		write_resp(&f, &r, &resp);
 		FCGX_Finish_r(&f);
+		us = elapsed_us(&t0);
+		metrics_request(r.route, r.method, resp.status, us);
 		if (resp.secret)
 			resp_wipe(&resp);
 		if (w->cfg == NULL || w->cfg->access_log)
-			access_log(&r, resp.status, &t0);
+			access_log(&r, resp.status, us);
 		json_object_put(resp.body);
 		if (r.json != NULL) {
 			json_wipe(r.json);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../fcgi/metrics.h"
 #include "handlers.h"
 
 /* Maps a database failure to its answer; returns the status. */
@@ -16,6 +17,7 @@ resp_db_error(struct resp *resp, enum db_rc rc)
 {
 	switch (rc) {
 	case DB_UNAVAILABLE:
+		metrics_db(MD_UNAVAILABLE);
 		return resp_error(resp, 503, "database_unavailable",
 		    "Database unavailable");
 	case DB_READONLY:

@@ -18,6 +18,10 @@ int	resp_success(struct resp *);
 /* health.c */
 int	h_health_get(struct req *, struct resp *);
 
+/* metrics.c */
+int	addr_is_loopback(const char *);
+int	h_metrics_get(struct req *, struct resp *);
+
 
 
 #define SESSION_COOKIE	"apconn_session"

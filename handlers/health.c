@@ -1,6 +1,7 @@
 /* GET /api/health: liveness and database reachability. */
 #include "config.h"
 
+#include "../fcgi/metrics.h"
 #include "handlers.h"
 
 int
@@ -15,6 +16,7 @@ h_health_get(struct req *r, struct resp *resp)
 	    rc != DB_UNAVAILABLE)
 		rc = db_ping(r->db);
 	if (rc != DB_OK && rc != DB_NOTFOUND) {
+		metrics_db(MD_UNAVAILABLE);
 		resp_error(resp, 503, "database_unavailable",
 		    "Database unavailable");
 		json_object_object_add(resp->body, "status",

@@ -19,6 +19,7 @@
 #include "../fcgi/cfg.h"
 #include "../fcgi/egress.h"
 #include "../fcgi/log.h"
+#include "../fcgi/metrics.h"
 #include "../db/seal.h"
 #include "../db/token.h"
 #include "handlers.h"
@@ -723,6 +724,7 @@ oauth2_exchange(struct req *r, struct resp *resp, const char *piece,
 	q.connect_timeout_ms = 5000;
 	q.timeout_ms = 15000;
 	q.max_body = 256 * 1024;
+	q.kind = MC_OAUTH2_TOKEN;
 	orc = egress_perform(&q, &er, detail, sizeof(detail));
 	OPENSSL_cleanse(form, sizeof(form));
 	OPENSSL_cleanse(pair, sizeof(pair));
@@ -899,6 +901,7 @@ oauth2_fresh(struct req *r, struct resp *resp, const char *id,
 		status = "ERROR";
 		snprintf(msg, msgsz, "The access token has expired and cannot "
 		    "be refreshed; reconnect");
+		metrics_refresh(MR_EXPIRED);
 		goto mark;
 	}
 	req = json_object_new_object();
@@ -926,20 +929,24 @@ oauth2_fresh(struct req *r, struct resp *resp, const char *id,
 			db_rollback(r->db);
 			vault_discard(got);
 			vault_discard(v);
+			metrics_refresh(MR_FAILED);
 			return resp_error(resp, 500, "internal",
 			    "Internal error");
 		}
 		vault_discard(v);
+		metrics_refresh(MR_OK);
 		*value = got;
 		return 0;
 	}
 	if (ig) {
+		metrics_refresh(MR_INVALID_GRANT);
 		status = "ERROR";
 		snprintf(msg, msgsz, "invalid_grant: the provider revoked the "
 		    "authorization; reconnect");
 		goto mark;
 	}
 	/* Another failure: the old token stays, and so does the status. */
+	metrics_refresh(MR_FAILED);
 	log_warnx("%s refresh of connection %s failed: %s", r->id, id, msg);
 	resp->body = (json_object_put(resp->body), NULL);
 	goto keep;

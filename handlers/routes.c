@@ -54,6 +54,8 @@ const struct route routes[] = {
 	    ROUTE_AUTH | ROUTE_JSON, CONN_W },
 	{ M_DELETE,		"/api/integrations/:id", h_integ_delete,
 	    ROUTE_AUTH,		CONN_W },
+	{ M_GET,		"/api/metrics",		h_metrics_get,
+	    ROUTE_OPTAUTH | ROUTE_NODB, 0 },
 	{ M_GET | M_HEAD,	"/api/pieces",		h_pieces_list,
 	    0,			0 },
 	{ M_GET | M_HEAD,	"/api/pieces/*name",	h_pieces_get,

@@ -11,6 +11,7 @@
 #include "../fcgi/cfg.h"
 #include "../fcgi/egress.h"
 #include "../fcgi/log.h"
+#include "../fcgi/metrics.h"
 #include "../db/db.h"
 #include "../db/seal.h"
 #include "../handlers/handlers.h"
@@ -24,6 +25,16 @@ on_term(int sig)
 {
 	(void)sig;
 	jobs_quit = 1;
+}
+
+/* Now, in epoch seconds with the fraction: job_runs.started_at. */
+static double
+now_epoch(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -55,13 +66,15 @@ run_piece_sync(struct db *db, const struct config *cfg, const char *host)
 	o.base = base;
 	o.api_key = cfg->pieces_api_key;
 	o.limit = 1000;
-	started = (double)time(NULL);
+	started = now_epoch();
 	rc = piece_sync(db, &o, &r, say);
 	snprintf(summary, sizeof(summary), "%lu listed, %lu inserted, %lu "
 	    "updated, %lu unchanged, %lu failed, %.2fs%s", r.listed,
 	    r.inserted, r.updated, r.unchanged, r.failed, r.elapsed,
 	    rc == -1 ? " (the list could not be read)" : "");
 	log_info("piece sync: %s", summary);
+	metrics_sync_pieces(r.inserted, r.updated, r.unchanged, r.failed);
+	metrics_job(MJ_PIECE_SYNC, rc == 0, (long long)time(NULL));
 	(void)db_job_record(db, "piece_sync", host, started, rc == 0,
 	    summary);
 	db_job_unlock(db, JOB_LOCK_PIECE_SYNC);
@@ -83,7 +96,7 @@ run_refresh_sweep(struct db *db, const struct config *cfg,
 	char		 after[80] = "", msg[256], summary[160], **ids, **owners;
 	size_t		 n, i;
 	unsigned long	 checked = 0, unusable = 0, failed = 0;
-	double		 started = (double)time(NULL);
+	double		 started = now_epoch();
 	int		 st;
 
 	if (!db_job_lock(db, JOB_LOCK_REFRESH))
@@ -120,11 +133,56 @@ run_refresh_sweep(struct db *db, const struct config *cfg,
 	}
 	snprintf(summary, sizeof(summary), "%lu checked, %lu unusable, %lu "
 	    "failed", checked, unusable, failed);
+	metrics_job(MJ_OAUTH2_REFRESH, failed == 0, (long long)time(NULL));
 	(void)db_job_record(db, "oauth2_refresh", host, started, failed == 0,
 	    summary);
 	db_job_unlock(db, JOB_LOCK_REFRESH);
 	arena_free(&a);
 	arena_free(&ra);
+}
+
+/*
+ * When a job is next due, for a runner that has just taken the lead: one
+ * interval after its last run on any host, so that a new leader neither
+ * repeats a run that just happened nor waits longer than the interval.
+ */
+static time_t
+next_due(struct db *db, const char *job, int interval)
+{
+	long long	last;
+	time_t		now = time(NULL);
+
+	if (db_job_last_at(db, job, &last) != DB_OK || last <= 0 ||
+	    last + interval <= (long long)now)
+		return now;
+	return (time_t)(last + interval);
+}
+
+/*
+ * Whether this runner leads: it holds JOB_LOCK_LEADER, a session advisory
+ * lock, so the lead goes with the database session, when this process,
+ * its master or its host dies, and another host's runner takes it within
+ * a second.  *session names the session that holds it (0: none); a ping
+ * each call notices a session the server ended.
+ */
+static int
+lead(struct db *db, unsigned long *session)
+{
+	if (*session != 0 && db_ping(db) == DB_OK &&
+	    db_session(db) == *session)
+		return 1;
+	if (*session != 0) {
+		log_warnx("jobs: the database session holding the jobs' lock "
+		    "was lost");
+		metrics_leader(getpid(), 0);
+		*session = 0;
+	}
+	if (db_ensure(db) == -1 || !db_job_lock(db, JOB_LOCK_LEADER))
+		return 0;
+	*session = db_session(db);
+	log_info("jobs: this host runs the background jobs");
+	metrics_leader(getpid(), 1);
+	return 1;
 }
 
 void
@@ -137,6 +195,7 @@ jobs_main(const struct config *cfg)
 	sigset_t		 set;
 	struct keyring		 keys;
 	time_t			 next, nextr;
+	unsigned long		 session = 0;
 
 	log_init("apconn-jobs");
 	memset(&sa, 0, sizeof(sa));
@@ -149,7 +208,9 @@ jobs_main(const struct config *cfg)
 	sigaction(SIGHUP, &sa, NULL);
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
-	if (gethostname(host, sizeof(host)) == -1)
+	if (cfg->host_name != NULL && *cfg->host_name != '\0')
+		snprintf(host, sizeof(host), "%s", cfg->host_name);
+	else if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
 	if (egress_init(cfg->outbound_allow, err, sizeof(err)) == -1)
@@ -159,20 +220,35 @@ jobs_main(const struct config *cfg)
 	db = db_new(cfg->database_url);
 	next = nextr = time(NULL);
 	while (!jobs_quit) {
-		if (cfg->sync_interval > 0 && time(NULL) >= next) {
+		if (session == 0) {
+			if (!lead(db, &session))
+				goto idle;
+			next = next_due(db, "piece_sync", cfg->sync_interval);
+			nextr = next_due(db, "oauth2_refresh",
+			    cfg->refresh_interval);
+		} else if (!lead(db, &session))
+			goto idle;
+		/* A runner asked to stop starts nothing new. */
+		if (!jobs_quit && cfg->sync_interval > 0 &&
+		    time(NULL) >= next) {
 			if (db_ensure(db) == 0)
 				run_piece_sync(db, cfg, host);
 			next = time(NULL) + cfg->sync_interval;
 		}
-		if (cfg->refresh_interval > 0 && time(NULL) >= nextr) {
+		if (!jobs_quit && cfg->refresh_interval > 0 &&
+		    time(NULL) >= nextr) {
 			if (db_ensure(db) == 0)
 				run_refresh_sweep(db, cfg, &keys, host);
 			nextr = time(NULL) + cfg->refresh_interval;
 		}
+idle:
 		ts.tv_sec = 1;
 		ts.tv_nsec = 0;
 		nanosleep(&ts, NULL);
 	}
+	/* The lock goes with the session, closed below. */
+	if (session != 0)
+		metrics_leader(getpid(), 0);
 	egress_cleanup();
 	keyring_free(&keys);
 	db_free(db);

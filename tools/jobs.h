@@ -1,7 +1,8 @@
 /*
  * The background job runner, a child of apconn-fcgi's master: the
- * periodic piece sync and the OAuth2 refresh sweep, each one run at a
- * time per database (advisory locks).
+ * periodic piece sync and the OAuth2 refresh sweep.  Of all the hosts on
+ * one database, the runner holding JOB_LOCK_LEADER runs them; each run
+ * also takes its job's own lock, which apconn-sync-pieces shares.
  */
 #ifndef APCONN_JOBS_H
 #define APCONN_JOBS_H
@@ -10,6 +11,7 @@ struct config;
 
 #define JOB_LOCK_PIECE_SYNC	7021827498203715585LL
 #define JOB_LOCK_REFRESH	7021827498203715586LL
+#define JOB_LOCK_LEADER		7021827498203715587LL	/* held while leading */
 
 void	jobs_main(const struct config *) __attribute__((noreturn));
 

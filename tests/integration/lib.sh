@@ -217,6 +217,8 @@ worker_pids() {
 
 # nginx_start: nginx in front of the workers, on $TMP/http.sock and
 # 127.0.0.1:$HTTP_PORT.  NGINX_LIMIT_KEY may switch rate limiting off ("").
+# NGINX_MAIN_SERVERS and NGINX_OUTBOUND_SERVERS may replace app_start's
+# sockets in the upstreams ("server unix:A; server unix:B;": several hosts).
 nginx_start() {
 	mkdir -p "$TMP/www"
 	echo static >"$TMP/www/static.txt"
@@ -225,7 +227,9 @@ nginx_start() {
 	tries=0
 	while :; do
 		HTTP_PORT=$(( (($$ + tries * 7919) % 20000) + 30000 ))
-		sed -e "s|@TMP@|$TMP|g" -e "s|@PORT@|$HTTP_PORT|g" \
+		sed -e "s|server unix:@TMP@/app.sock;|${NGINX_MAIN_SERVERS:-server unix:$TMP/app.sock;}|" \
+		    -e "s|server unix:@TMP@/outbound.sock;|${NGINX_OUTBOUND_SERVERS:-server unix:$TMP/outbound.sock;}|" \
+		    -e "s|@TMP@|$TMP|g" -e "s|@PORT@|$HTTP_PORT|g" \
 		    -e "s|@LIMIT_KEY@|${NGINX_LIMIT_KEY-\$binary_remote_addr}|g" \
 		    -e "s|@API_RATE@|${NGINX_API_RATE:-1000r/s}|g" \
 		    -e "s|@AUTH_RATE@|${NGINX_AUTH_RATE:-200r/s}|g" \
@@ -283,13 +287,14 @@ http() {
 	fi
 }
 
-# fcgi METHOD PATH [BODY]: straight to the workers, no nginx (cgi-fcgi).
-# Extra CGI parameters may be exported before the call.
+# fcgi METHOD PATH [BODY]: straight to the workers, no nginx (cgi-fcgi), on
+# FCGI_SOCK (default app_start's socket).  Extra CGI parameters (such as
+# REMOTE_ADDR or HTTP_AUTHORIZATION) may be exported before the call.
 fcgi() {
 	body=${3-}
 	REQUEST_METHOD=$1 DOCUMENT_URI=$2 REQUEST_URI=$2 QUERY_STRING=${QS:-} \
 	CONTENT_TYPE=${CT:-application/json} CONTENT_LENGTH=${#body} \
-	    cgi-fcgi -bind -connect "$TMP/app.sock" <<EOF2 >"$TMP/fcgi.out"
+	    cgi-fcgi -bind -connect "${FCGI_SOCK:-$TMP/app.sock}" <<EOF2 >"$TMP/fcgi.out"
 $body
 EOF2
 	STATUS=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$TMP/fcgi.out" | head -n 1)

@@ -23,6 +23,7 @@
 #include "fcgi/http.h"
 #include "fcgi/cfg.h"
 #include "fcgi/log.h"
+#include "fcgi/metrics.h"
 #include "db/dbi.h"
 #include "handlers/handlers.h"
 
@@ -2244,6 +2245,138 @@ routes_suite(void)
 	return s;
 }
 
+/* The page, rendered into a static buffer. */
+static const char *
+page(void)
+{
+	static char	buf[1 << 20];
+	long		n;
+
+	n = metrics_render(buf, sizeof(buf));
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+START_TEST(test_metrics_inactive)
+{
+	char	buf[64];
+
+	/* Never created (tools, tests): everything is a no-op. */
+	metrics_request(NULL, M_GET, 200, 10);
+	metrics_sealed("k1");
+	ck_assert_int_eq(metrics_active(), 0);
+	ck_assert_int_eq(metrics_render(buf, sizeof(buf)), 0);
+}
+END_TEST
+
+START_TEST(test_metrics_requests)
+{
+	const struct route	*pieces = NULL, *rt;
+	const char		*p;
+
+	for (rt = routes; rt->pattern != NULL; rt++)
+		if (strcmp(rt->pattern, "/api/pieces") == 0)
+			pieces = rt;
+	ck_assert_ptr_nonnull(pieces);
+	ck_assert_int_eq(metrics_create(routes, 1), 0);
+	metrics_request(pieces, M_GET, 200, 1000);	/* on the bound */
+	metrics_request(pieces, M_GET, 200, 1001);
+	metrics_request(pieces, M_HEAD, 304, 20000000);	/* past 10 s */
+	metrics_request(NULL, M_GET, 404, 5);
+	metrics_request(NULL, 0, 299, 5);		/* odd method, status */
+	p = page();
+	ck_assert_ptr_nonnull(strstr(p, "apconn_requests_total{route="
+	    "\"/api/pieces\",method=\"GET\",status=\"200\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_requests_total{route="
+	    "\"/api/pieces\",method=\"HEAD\",status=\"304\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_requests_total{route="
+	    "\"unmatched\",method=\"GET\",status=\"404\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_requests_total{route="
+	    "\"unmatched\",method=\"OTHER\",status=\"other\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_request_duration_seconds_bucket"
+	    "{route=\"/api/pieces\",method=\"GET\",le=\"0.001\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_request_duration_seconds_bucket"
+	    "{route=\"/api/pieces\",method=\"GET\",le=\"0.0025\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_request_duration_seconds_bucket"
+	    "{route=\"/api/pieces\",method=\"HEAD\",le=\"10\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_request_duration_seconds_bucket"
+	    "{route=\"/api/pieces\",method=\"HEAD\",le=\"+Inf\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_request_duration_seconds_sum"
+	    "{route=\"/api/pieces\",method=\"GET\"} 0.002001\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_request_duration_seconds_count"
+	    "{route=\"/api/pieces\",method=\"GET\"} 2\n"));
+	/* Routes with no request show no series. */
+	ck_assert_ptr_null(strstr(p, "route=\"/api/user\""));
+}
+END_TEST
+
+START_TEST(test_metrics_kids)
+{
+	const char	*p;
+	char		 small[16];
+
+	ck_assert_int_eq(metrics_create(routes, 0), 0);
+	metrics_key("k2");
+	metrics_key("k1");
+	metrics_key("k2");		/* once only */
+	metrics_sealed("k2");
+	metrics_sealed("k2");
+	metrics_sealed("nope");		/* unregistered: not counted */
+	metrics_call(MC_PROBE, MO_TIMEOUT);
+	metrics_refresh(MR_INVALID_GRANT);
+	metrics_leader(1234, 1);
+	metrics_leader(99, 0);		/* not the leader: no effect */
+	p = page();
+	ck_assert_ptr_nonnull(strstr(p, "\napconn_encryptions_total{kid=\"k2\"} 2\n"
+	    "apconn_encryptions_total{kid=\"k1\"} 0\n"));
+	ck_assert_ptr_null(strstr(p, "nope"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_outbound_calls_total{kind="
+	    "\"probe\",outcome=\"timeout\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_outbound_calls_total{kind="
+	    "\"oauth2_token\",outcome=\"http_2xx\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_oauth2_refreshes_total{outcome="
+	    "\"invalid_grant\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "\napconn_jobs_leader 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "\napconn_build_info{version=\""));
+	metrics_leader(1234, 0);
+	ck_assert_ptr_nonnull(strstr(page(), "\napconn_jobs_leader 0\n"));
+	/* Too small a buffer is an error, never a truncated page. */
+	ck_assert_int_eq(metrics_render(small, sizeof(small)), -1);
+}
+END_TEST
+
+START_TEST(test_loopback)
+{
+	ck_assert_int_eq(addr_is_loopback("127.0.0.1"), 1);
+	ck_assert_int_eq(addr_is_loopback("127.3.2.1"), 1);
+	ck_assert_int_eq(addr_is_loopback("::1"), 1);
+	ck_assert_int_eq(addr_is_loopback("::ffff:127.0.0.1"), 1);
+	ck_assert_int_eq(addr_is_loopback("128.0.0.1"), 0);
+	ck_assert_int_eq(addr_is_loopback("10.0.0.1"), 0);
+	ck_assert_int_eq(addr_is_loopback("::ffff:10.0.0.1"), 0);
+	ck_assert_int_eq(addr_is_loopback("::2"), 0);
+	ck_assert_int_eq(addr_is_loopback("unix:"), 0);
+	ck_assert_int_eq(addr_is_loopback("localhost"), 0);
+	ck_assert_int_eq(addr_is_loopback(""), 0);
+	ck_assert_int_eq(addr_is_loopback(NULL), 0);
+}
+END_TEST
+
+static Suite *
+metrics_suite(void)
+{
+	Suite	*s = suite_create("metrics");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, test_metrics_inactive);
+	tcase_add_test(tc, test_metrics_requests);
+	tcase_add_test(tc, test_metrics_kids);
+	tcase_add_test(tc, test_loopback);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
 int
 main(void)
 {
@@ -2258,6 +2391,7 @@ main(void)
 	srunner_add_suite(sr, cfg_suite());
 	srunner_add_suite(sr, stmts_suite());
 	srunner_add_suite(sr, routes_suite());
+	srunner_add_suite(sr, metrics_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failures = srunner_ntests_failed(sr);
 	srunner_free(sr);
