@@ -8,7 +8,7 @@ command -v mandoc >/dev/null 2>&1 || { echo "SKIP: mandoc not installed"; exit 7
 D="$TMP/root"
 # The paths this build was configured with.
 set -- $(printf 'apconn-paths:\n\t@echo $(prefix) $(bindir) $(sysconfdir) $(runstatedir) $(mandir) $(docdir)\n' |
-    make -s --no-print-directory -C "$top_builddir" -f Makefile -f - apconn-paths)
+    MAKEFLAGS= make -s --no-print-directory -C "$top_builddir" -f Makefile -f - apconn-paths | grep -v "^make")
 PREFIX=$1 BINDIR=$2 SYSCONFDIR=$3 RUNSTATEDIR=$4 MANDIR=$5 DOCDIR=$6
 make -s -C "$top_builddir" install DESTDIR="$D" >"$TMP/install.log" 2>&1
 check "make install into a DESTDIR" test $? = 0
