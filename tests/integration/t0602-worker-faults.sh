@@ -15,7 +15,7 @@ u=$(new_user kim@example.com)
 k=$(new_key "$u" connections:read,connections:write)
 
 # Four workers SIGKILLed, one a second, under load.
-wrk -t2 -c8 -d6s -H "Authorization: Bearer $k" \
+wrk -t2 -c8 -d6s --timeout 10s -H "Authorization: Bearer $k" \
     "http://127.0.0.1:$HTTP_PORT/api/app-connections" >"$TMP/wrk.kill" 2>&1 &
 load=$!
 kills=0
