@@ -164,10 +164,12 @@ authenticate(struct req *r, struct resp *resp)
 	if (c.expired)
 		return unauthorized(resp, "token_expired",
 		    "Unauthorized: the token has expired");
-	if (kind == TOKEN_SESSION)
+	if (kind == TOKEN_SESSION && c.scopes == NULL)
 		r->who.scopes = SCOPE_USER;
 	else if (scope_parse(c.scopes, &r->who.scopes) == -1)
 		return resp_error(resp, 500, "internal", "Internal error");
+	else if (kind == TOKEN_SESSION)
+		r->who.scopes &= SCOPE_USER;	/* a key's browser session */
 	if (c.stale)
 		(void)db_cred_touch(r->db, kind == TOKEN_SESSION, id);
 	r->who.user_id = c.user_id;
@@ -197,7 +199,11 @@ url_origin(const char *url, char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "%.*s", (int)len, url);
 }
 
-static int
+/*
+ * Whether the request's Origin is the origin of APCONN_PUBLIC_URL or of
+ * APCONN_APP_URL.  A request without Origin is not allowed.
+ */
+int
 origin_allowed(const struct req *r)
 {
 	char	o[512];

@@ -24,6 +24,7 @@ int	h_health_get(struct req *, struct resp *);
 
 /* authn.c */
 int		 authorize(struct req *, struct resp *);
+int		 origin_allowed(const struct req *);
 int		 scope_parse(const char *, unsigned int *);
 void		 scope_array_literal(unsigned int, char *, size_t);
 json_object	*scope_json(unsigned int);
@@ -32,6 +33,7 @@ json_object	*scope_json(unsigned int);
 int	h_auth_anonymous(struct req *, struct resp *);
 int	h_auth_link(struct req *, struct resp *);
 int	h_auth_logout(struct req *, struct resp *);
+int	h_auth_session(struct req *, struct resp *);
 int	h_user_get(struct req *, struct resp *);
 /* connvalue.c */
 int		 conn_type_valid(const char *);
