@@ -19,7 +19,6 @@ const state = {
 	page: null,
 	highlight: null,	// { id } or { externalId } to mark once listed
 	pieces: null,		// Map short name -> catalogue summary
-	workflows: null,	// Map id -> name, or null when unknown
 	listSeq: 0,
 };
 
@@ -44,7 +43,7 @@ function clearMessages() {
 }
 
 // An API failure anywhere: an ended session goes back to the start, any
-// other failure is shown (as text).  Returns true when handled that way.
+// other failure is shown (as text).  Returns true for an ended session.
 function failed(err, what) {
 	if (err instanceof ApiError && err.status === 401 && state.user) {
 		state.user = null;
