@@ -46,7 +46,8 @@ struct cred {
 	char		*user_id;
 	char		*name;		/* may be NULL */
 	char		*email;		/* may be NULL */
-	char		*scopes;	/* API keys: comma separated */
+	char		*scopes;	/* API keys and the sessions made from
+					   them: comma separated; else NULL */
 	int		 anonymous;
 	int		 expired;
 	int		 revoked;
@@ -70,6 +71,8 @@ enum db_rc	 db_cred_touch(struct db *, int, const char *);
 enum db_rc	 db_session_create(struct db *, struct arena *, const char *,
 		    int, char **);
 enum db_rc	 db_session_revoke(struct db *, const char *);
+enum db_rc	 db_session_create_for_key(struct db *, struct arena *,
+		    const char *, int, char **, char **, long long *);
 enum db_rc	 db_apikey_create(struct db *, struct arena *, const char *,
 		    const char *, const char *, int, char **);
 enum db_rc	 db_apikey_revoke(struct db *, const char *);

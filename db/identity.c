@@ -129,8 +129,8 @@ db_cred_get(struct db *db, struct arena *a, int is_session, const char *id,
 	c->expired = *PQgetvalue(res, 0, 5) == 't';
 	c->revoked = *PQgetvalue(res, 0, 6) == 't';
 	c->stale = *PQgetvalue(res, 0, 7) == 't';
-	if (!is_session)
-		c->scopes = db_copy(a, res, 0, 8);
+	/* A plain session has NULL here; a key's session its key's scopes. */
+	c->scopes = db_copy(a, res, 0, 8);
 	PQclear(res);
 	return c->hashhex && c->user_id ? DB_OK : DB_ERROR;
 }
@@ -171,6 +171,40 @@ db_session_create(struct db *db, struct arena *a, const char *user_id,
 	if ((rc = db_exec(db, &res, STMT_SESSION_INSERT, v)) == DB_OK) {
 		PQclear(res);
 		if ((*token = arena_strdup(a, tok)) == NULL)
+			rc = DB_ERROR;
+	}
+	OPENSSL_cleanse(tok, sizeof(tok));
+	return rc;
+}
+
+/*
+ * Creates a session for the user of API key key_id, lasting days but no
+ * longer than the key, and bound to it (revoking or expiring the key ends
+ * it).  On DB_OK *token (arena) is the bearer token, *expires the expiry
+ * (ISO 8601, arena) and *maxage the seconds until then.  DB_NOTFOUND when
+ * the key is revoked or expired.
+ */
+enum db_rc
+db_session_create_for_key(struct db *db, struct arena *a, const char *key_id,
+    int days, char **token, char **expires, long long *maxage)
+{
+	char		 id[ID_LEN + 1], tok[TOKEN_LEN + 1], hash[2 * HASH_LEN + 1];
+	char		 d[16];
+	const char	*v[4];
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	*token = *expires = NULL;
+	*maxage = 0;
+	if (token_new(TOKEN_SESSION, id, tok, hash) == -1)
+		return DB_ERROR;
+	snprintf(d, sizeof(d), "%d", days);
+	v[0] = id, v[1] = key_id, v[2] = hash, v[3] = d;
+	if ((rc = exec_one(db, &res, STMT_SESSION_INSERT_KEY, v)) == DB_OK) {
+		*expires = db_copy(a, res, 0, 0);
+		*maxage = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		PQclear(res);
+		if ((*token = arena_strdup(a, tok)) == NULL || *expires == NULL)
 			rc = DB_ERROR;
 	}
 	OPENSSL_cleanse(tok, sizeof(tok));

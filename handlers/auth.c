@@ -1,7 +1,8 @@
 /*
  * Anonymous sessions and their link to real users:
  * POST /api/auth/anonymous, POST /api/auth/link, POST /api/auth/logout,
- * and GET /api/user (who the caller is).
+ * POST /api/auth/session (an API key becomes a browser session), and
+ * GET /api/user (who the caller is).
  */
 #include "config.h"
 
@@ -67,6 +68,53 @@ h_auth_anonymous(struct req *r, struct resp *resp)
 	json_object_object_add(o, "user", user);
 	json_object_object_add(o, "token", json_object_new_string(token));
 	set_session_cookie(r, resp, token, (long)days * 86400);
+	return resp_json(resp, 201, o);
+}
+
+/*
+ * POST /api/auth/session with "Authorization: Bearer apk_...": a browser
+ * session (the HttpOnly cookie) for the key's user, with the key's scopes,
+ * ending no later than the key and with it when it is revoked.  The token
+ * is only in the cookie, never in the body.  Executor and admin keys stay
+ * out of browsers; a request from a browser must come from apconn's own
+ * origins.
+ */
+int
+h_auth_session(struct req *r, struct resp *resp)
+{
+	json_object	*o, *user;
+	char		*token, *expires;
+	long long	 maxage;
+	enum db_rc	 rc;
+	int		 days = r->cfg ? r->cfg->session_days : 30;
+
+	if (r->who.is_session)
+		return resp_error(resp, 400, "not_an_api_key",
+		    "Only an API key can be exchanged for a session");
+	if (r->who.scopes & (SCOPE_EXECUTOR | SCOPE_ADMIN))
+		return resp_error(resp, 403, "key_not_exchangeable",
+		    "Executor and admin keys cannot become browser sessions");
+	if (r->origin != NULL && !origin_allowed(r))
+		return resp_error(resp, 403, "origin_mismatch",
+		    "Cross-origin request refused");
+	rc = db_session_create_for_key(r->db, r->arena, r->who.credential_id,
+	    days, &token, &expires, &maxage);
+	if (rc == DB_NOTFOUND)
+		return resp_error(resp, 401, "invalid_token", "Unauthorized");
+	if (rc != DB_OK)
+		return resp_db_error(resp, rc);
+	set_session_cookie(r, resp, token, (long)maxage);
+	OPENSSL_cleanse(token, strlen(token));
+	user = json_object_new_object();
+	json_object_object_add(user, "id", json_object_new_string(r->who.user_id));
+	json_object_object_add(user, "name", str_or_null(r->who.name));
+	json_object_object_add(user, "email", str_or_null(r->who.email));
+	json_object_object_add(user, "isAnonymous",
+	    json_object_new_boolean(r->who.anonymous));
+	o = json_object_new_object();
+	json_object_object_add(o, "user", user);
+	json_object_object_add(o, "scopes", scope_json(r->who.scopes));
+	json_object_object_add(o, "expiresAt", json_object_new_string(expires));
 	return resp_json(resp, 201, o);
 }
 

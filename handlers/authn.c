@@ -190,10 +190,12 @@ authenticate(struct req *r, struct resp *resp)
 	if (c.expired)
 		return unauthorized(resp, "token_expired",
 		    "Unauthorized: the token has expired");
-	if (kind == TOKEN_SESSION)
+	if (kind == TOKEN_SESSION && c.scopes == NULL)
 		r->who.scopes = SCOPE_USER;
 	else if (scope_parse(c.scopes, &r->who.scopes) == -1)
 		return resp_error(resp, 500, "internal", "Internal error");
+	else if (kind == TOKEN_SESSION)
+		r->who.scopes &= SCOPE_USER;	/* a key's browser session */
 	if (c.stale)
 		(void)db_cred_touch(r->db, kind == TOKEN_SESSION, id);
 	r->who.user_id = c.user_id;
@@ -224,7 +226,10 @@ url_origin(const char *url, char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "%.*s", (int)len, url);
 }
 
-/* 1 when the request's Origin is the public or the app URL's origin. */
+/*
+ * Whether the request's Origin is the origin of APCONN_PUBLIC_URL or of
+ * APCONN_APP_URL.  A request without Origin is not allowed.
+ */
 int
 origin_allowed(const struct req *r)
 {
@@ -324,7 +329,8 @@ authn_fast_args(const struct req *r, const char *v[3])
 /*
  * Completes authentication from what the handler's query answered:
  * user_id NULL when the credential did not pass (then the exact 401 is
- * found the slow way), its scopes (comma separated, NULL for a session)
+ * found the slow way), its scopes (comma separated; NULL for a plain
+ * session, a key's for a session made from an API key)
  * and whether its last use is stale.  Returns 0 with r->who filled, or
  * the error status in resp.
  */
@@ -344,10 +350,12 @@ authn_fast_done(struct req *r, struct resp *resp, const char *user_id,
 		return resp_error(resp, 503, "retry", "Try again");
 	}
 	memset(&r->who, 0, sizeof(r->who));
-	if (r->cred.session)
+	if (r->cred.session && scopes == NULL)
 		r->who.scopes = SCOPE_USER;
 	else if (scope_parse(scopes, &r->who.scopes) == -1)
 		return resp_error(resp, 500, "internal", "Internal error");
+	else if (r->cred.session)
+		r->who.scopes &= SCOPE_USER;	/* a key's browser session */
 	r->who.user_id = user_id;
 	r->who.via_cookie = r->cred.cookie;
 	r->who.is_session = r->cred.session;

@@ -41,6 +41,7 @@ json_object	*scope_json(unsigned int);
 int	h_auth_anonymous(struct req *, struct resp *);
 int	h_auth_link(struct req *, struct resp *);
 int	h_auth_logout(struct req *, struct resp *);
+int	h_auth_session(struct req *, struct resp *);
 int	h_user_get(struct req *, struct resp *);
 /* connvalue.c */
 int		 conn_type_valid(const char *);

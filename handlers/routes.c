@@ -38,6 +38,8 @@ const struct route routes[] = {
 	    ROUTE_AUTH | ROUTE_JSON, SCOPE_CONN_WRITE | SCOPE_WF_WRITE },
 	{ M_POST,		"/api/auth/logout",	h_auth_logout,
 	    ROUTE_AUTH,		0 },
+	{ M_POST,		"/api/auth/session",	h_auth_session,
+	    ROUTE_AUTH,		0 },
 	{ M_GET | M_HEAD,	"/api/health",		h_health_get,
 	    ROUTE_NODB,		0 },
 	{ M_GET,		"/api/integrations",	h_integ_list,

@@ -7,11 +7,12 @@ SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILDDIR=${APCONN_BUILD_DIR:-$SRCDIR/build}
 JOBS=$(nproc 2>/dev/null || echo 2)
 
-# Debian 12 packages: build, test and run dependencies.
+# Debian 12 packages: build, test and run dependencies (chromium: the
+# connections page's browser tests).
 PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
 libfcgi-bin libpq-dev libjson-c-dev libssl-dev libcurl4-openssl-dev check
 postgresql-15 postgresql-client-15 nginx-light spawn-fcgi wrk curl jq
-procps util-linux nodejs openssl mandoc prometheus"
+procps util-linux nodejs openssl mandoc prometheus chromium"
 
 say() {
 	printf '==> %s\n' "$*"
@@ -29,6 +30,9 @@ ensure_packages() {
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		    grep -q "install ok installed" || missing="$missing $p"
 	done
+	# npm: Debian's package, unless the installed Node.js has its own
+	# (a nodejs package that bundles npm conflicts with Debian's).
+	command -v npm >/dev/null 2>&1 || missing="$missing npm"
 	[ -z "$missing" ] && return 0
 	say "installing:$missing"
 	if [ "$(id -u)" != 0 ]; then

@@ -10,6 +10,12 @@
 //   /big?bytes=N        a chunked body of N bytes
 //   /redirect?to=URL    302 to URL
 //   /oauth[/X]/token    an OAuth2 token endpoint (code "good-code")
+//   /authorize          an OAuth2 authorization page that approves at
+//                       once: 302 to redirect_uri with code (?code=, else
+//                       "good-code") and the state; ?deny=ERROR sends
+//                       error=ERROR (and the state) instead
+//   /whoami             200 when the Authorization header is
+//                       "Bearer sk-good...", else 401 (a credential probe)
 //   /api/v1/pieces...   recorded piece metadata from --fixtures (list.json
 //                       and full/NAME@VERSION.json)
 // Every request is logged on stdout (method, url, headers) so tests can
@@ -65,6 +71,33 @@ const server = http.createServer((req, res) => {
 		if (p === '/redirect') {
 			res.writeHead(302, { Location: u.searchParams.get('to') });
 			return res.end();
+		}
+		if (p === '/authorize') {
+			// The provider's consent screen, approved (or denied)
+			// without a person: back to redirect_uri at once.
+			const q = u.searchParams;
+			let back;
+			try {
+				back = new URL(q.get('redirect_uri') || '');
+			} catch (e) {
+				return send(res, 400, { error: 'invalid_request',
+				    error_description: 'redirect_uri is not a URL' });
+			}
+			if (q.get('deny'))
+				back.searchParams.set('error', q.get('deny'));
+			else
+				back.searchParams.set('code', q.get('code') ||
+				    'good-code');
+			if (q.get('state') !== null)
+				back.searchParams.set('state', q.get('state'));
+			res.writeHead(302, { Location: back.toString() });
+			return res.end();
+		}
+		if (p === '/whoami') {
+			const a = req.headers.authorization || '';
+			if (a.startsWith('Bearer sk-good'))
+				return send(res, 200, { ok: true });
+			return send(res, 401, { error: 'invalid api key' });
 		}
 		if ((m = p.match(/^\/oauth\/(?:([^/]+)\/)?token$/))) {
 			// A token endpoint: code "good-code" (or the

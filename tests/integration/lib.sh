@@ -233,6 +233,7 @@ nginx_start() {
 		    -e "s|@LIMIT_KEY@|${NGINX_LIMIT_KEY-\$binary_remote_addr}|g" \
 		    -e "s|@API_RATE@|${NGINX_API_RATE:-1000r/s}|g" \
 		    -e "s|@AUTH_RATE@|${NGINX_AUTH_RATE:-200r/s}|g" \
+		    -e "s|@WEB@|$top_srcdir/web|g" \
 		    "$top_srcdir/nginx/test.conf.in" >"$TMP/nginx.conf"
 		rm -f "$TMP/http.sock"
 		tries=$((tries + 1))

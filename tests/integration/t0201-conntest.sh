@@ -55,9 +55,16 @@ expect_json '.status + ": " + .message' "error: The service rejected the credent
 check "it is now ERROR, with the reason and time" test \
     "$(psql_q "SELECT status || '|' || status_reason || '|' || (status_at > now() - interval '1 minute') FROM apconn.app_connection WHERE id = '$id'")" = \
     "ERROR|The service rejected the credential (HTTP 403)|true"
+as "$k" GET "/api/app-connections?status=ERROR"
+expect_json '.data[0] | .status + "|" + .statusReason' \
+    "ERROR|The service rejected the credential (HTTP 403)" "the list shows the reason"
+expect_json '.data[0].statusAt | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[.][0-9]{3}Z$")' \
+    true "... and when, in ISO 8601"
 as "$k" POST "/api/app-connections/$id" '{"config":{"secret_text":"200"}}'
 as "$k" POST "/api/app-connections/$id/test"
 expect_json .status success "testing it again after a fix"
+as "$k" GET "/api/app-connections/$id"
+expect_json '.status + "|" + (.statusReason == null | tostring)' "ACTIVE|true" "an ACTIVE connection has no reason"
 check "it is ACTIVE again" test "$(psql_q "SELECT status FROM apconn.app_connection WHERE id = '$id'")" = ACTIVE
 b=$(new_user other@example.com)
 kb=$(new_key "$b" connections:read,connections:write)
