@@ -219,6 +219,17 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 		if (i > first)
 			jsonw_lit(&w, ",");
 		for (k = 0; k < 8; k++) {
+			if (k == 7) {	/* after status, as connection_json */
+				jsonw_lit(&w, ",\"statusReason\":");
+				jsonw_str_or_null(&w, PQgetisnull(res, i, 18) ?
+				    NULL : PQgetvalue(res, i, 18));
+				jsonw_lit(&w, ",\"statusAt\":");
+				if (PQgetisnull(res, i, 19))
+					jsonw_lit(&w, "null");
+				else
+					jsonw_iso_micros(&w, strtoll(
+					    PQgetvalue(res, i, 19), NULL, 10));
+			}
 			jsonw_lit(&w, keys[k]);
 			jsonw_str(&w, PQgetvalue(res, i, 4 + k));
 		}

@@ -14,7 +14,8 @@ WITH who AS (
 ), cand AS (
 	(SELECT c.id, c.external_id, c.display_name, c.piece_name,
 	    c.piece_version, c.type, c.status, c.scope, c.project_ids,
-	    c.platform_id, c.owner_id, c.metadata, c.created_at, c.updated_at
+	    c.platform_id, c.owner_id, c.metadata, c.created_at, c.updated_at,
+	    c.status_reason, c.status_at
 	FROM apconn.app_connection c
 	WHERE $10 <> 'p' AND c.owner_id = (SELECT user_id FROM who)
 	AND ($4::text IS NULL OR c.piece_name = $4)
@@ -28,7 +29,8 @@ WITH who AS (
 	UNION ALL
 	(SELECT c.id, c.external_id, c.display_name, c.piece_name,
 	    c.piece_version, c.type, c.status, c.scope, c.project_ids,
-	    c.platform_id, c.owner_id, c.metadata, c.created_at, c.updated_at
+	    c.platform_id, c.owner_id, c.metadata, c.created_at, c.updated_at,
+	    c.status_reason, c.status_at
 	FROM apconn.app_connection c
 	WHERE $10 = 'p' AND c.owner_id = (SELECT user_id FROM who)
 	AND ($4::text IS NULL OR c.piece_name = $4)
@@ -44,7 +46,8 @@ SELECT w.user_id, w.scopes, w.stale, NULL,
     p.id, p.external_id, p.display_name, p.piece_name, p.piece_version,
     p.type, p.status, p.scope, p.project_ids, p.platform_id, p.owner_id,
     p.metadata, (extract(epoch FROM p.created_at) * 1000000)::bigint,
-    (extract(epoch FROM p.updated_at) * 1000000)::bigint
+    (extract(epoch FROM p.updated_at) * 1000000)::bigint,
+    p.status_reason, (extract(epoch FROM p.status_at) * 1000000)::bigint
 FROM (SELECT 1) one
 LEFT JOIN who w ON true
 LEFT JOIN cand p ON true
