@@ -833,7 +833,8 @@ oauth2_due(json_object *v, long long now)
 	if (exp <= 0 || claimed <= 0)
 		return 0;
 	margin = exp / 2 < 900 ? exp / 2 : 900;
-	return now >= claimed + exp - margin;
+	/* Both from the stored value: claimed + exp may not fit. */
+	return now >= claimed && now - claimed >= exp - margin;
 }
 
 /*
@@ -896,7 +897,7 @@ oauth2_fresh(struct req *r, struct resp *resp, const char *id,
 	renew = (rt != NULL && *rt != '\0') || (grant != NULL &&
 	    strcmp(grant, "client_credentials") == 0);
 	if (!renew) {
-		if (now < claimed + exp)
+		if (now - claimed < exp)	/* due: now >= claimed > 0 */
 			goto keep;	/* still valid, nothing to renew with */
 		status = "ERROR";
 		snprintf(msg, msgsz, "The access token has expired and cannot "
