@@ -83,16 +83,32 @@ db_session(const struct db *db)
 /*
  * Opens a connection for conninfo (a URL or key=value string, "" for the
  * PG* environment) with a short connect timeout.  Returns the connection,
- * or NULL with libpq's message in err (it names no password).
+ * or NULL with a message in err.  libpq quotes the offending part of a
+ * conninfo that does not parse, which may be a password: that case gets
+ * a message of ours.  libpq's other messages name no password.
  */
 PGconn *
 db_connect_raw(const char *conninfo, char *err, size_t errsz)
 {
-	const char	*keys[] = { "connect_timeout", "application_name",
-			    "dbname", NULL };
-	const char	*vals[] = { "2", "apconn", conninfo, NULL };
-	PGconn		*conn;
+	const char		*keys[] = { "connect_timeout",
+				    "application_name", "dbname", NULL };
+	const char		*vals[] = { "2", "apconn", conninfo, NULL };
+	PQconninfoOption	*opts;
+	PGconn			*conn;
+	char			*perr = NULL;
 
+	/* Expanded as libpq does: a URL, or anything with an '='. */
+	if (conninfo != NULL && (strchr(conninfo, '=') != NULL ||
+	    strncmp(conninfo, "postgres://", 11) == 0 ||
+	    strncmp(conninfo, "postgresql://", 13) == 0)) {
+		if ((opts = PQconninfoParse(conninfo, &perr)) == NULL) {
+			snprintf(err, errsz, "DATABASE_URL does not parse as "
+			    "a libpq connection string or URL");
+			PQfreemem(perr);
+			return NULL;
+		}
+		PQconninfoFree(opts);
+	}
 	conn = PQconnectdbParams(keys, vals, 1);
 	if (conn == NULL) {
 		snprintf(err, errsz, "out of memory");
