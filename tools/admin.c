@@ -41,6 +41,8 @@ static const struct cmd {
 	{ "import-activepieces", cmd_import_activepieces,
 	    "import-activepieces --file=EXPORT.json --owner=ID|EMAIL "
 	    "[--dry-run]" },
+	{ "import-workflow-builder", cmd_import_workflow_builder,
+	    "import-workflow-builder --from=CONNINFO [--dry-run]" },
 	{ NULL, NULL, NULL }
 };
 

@@ -2,12 +2,20 @@
 #ifndef APCONN_ADMIN_H
 #define APCONN_ADMIN_H
 
+#include <stddef.h>
+
 #include "../fcgi/cfg.h"
 
 extern struct config admin_cfg;
 
 struct db;
+struct keyring;
+struct arena;
+struct sealed_ref;
 struct db	*admin_open_db(void);
+void		 admin_load_keys(struct keyring *);
+int		 admin_seal(struct keyring *, struct arena *, const char *,
+		    const unsigned char *, size_t, struct sealed_ref *);
 
 void	admin_usage(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
@@ -17,5 +25,6 @@ int	cmd_token(int, char **);
 int	cmd_rotate_keys(int, char **);
 int	cmd_import_activepieces(int, char **);
 int	cmd_oauth_app(int, char **);
+int	cmd_import_workflow_builder(int, char **);
 
 #endif
