@@ -75,6 +75,23 @@ enum db_rc	 db_apikey_revoke(struct db *, const char *);
 enum db_rc	 db_apikey_list(struct db *, const char *,
 		    void (*)(const char *const *, int));
 
+/*
+ * db/betterauth.c: the original's better-auth sessions and users, read
+ * from its own database (APCONN_AUTH=better-auth).
+ */
+struct ba_session {
+	char		*session_id;
+	char		*user_id;
+	char		*email;		/* may be NULL */
+	char		*name;		/* may be NULL */
+	int		 anonymous;
+	int		 expired;
+};
+
+enum db_rc	 db_ba_session(const char *, struct arena *, const char *,
+		    struct ba_session *);
+enum db_rc	 db_ba_user(struct db *, const struct ba_session *);
+
 /* db/link.c: moving an anonymous user's data to a real user. */
 struct link_rename {
 	char		*connection_id;

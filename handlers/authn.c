@@ -145,7 +145,7 @@ authenticate(struct req *r, struct resp *resp)
 	} else if ((tok = req_cookie(r, SESSION_COOKIE)) != NULL)
 		cookie = 1;
 	else
-		return -1;
+		return betterauth_authenticate(r, resp);	/* or -1 */
 	if (token_parse(tok, &kind, id, hash) == -1 ||
 	    (cookie && kind != TOKEN_SESSION))
 		return unauthorized(resp, "invalid_token", "Unauthorized");
