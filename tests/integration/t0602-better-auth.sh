@@ -74,6 +74,9 @@ expect_json '[.data[].externalId] | join(",")' "erin-ai" "and listed for that us
 http GET /api/user "" -H "Cookie: better-auth.session_token=$good"
 expect_json '.id + ":" + .authenticatedBy' "$U:better-auth" "GET /api/user says how"
 
+http POST /api/auth/logout "" -H "Cookie: better-auth.session_token=$good" -H "Origin: http://app.example"
+expect_error 400 not_a_session "signing out is the original app's"
+
 # Refusals.
 http GET /api/app-connections "" -H "Cookie: better-auth.session_token=$(cookie GoodToken0123456789abcdefABCDEF another-secret)"
 expect_error 401 invalid_token "a signature made with another secret"
