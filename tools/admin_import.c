@@ -27,8 +27,8 @@ struct wbi {
 	struct db	*db;
 	struct keyring	 kr;
 	struct arena	 a;
-	const char	*gcm_key;	/* INTEGRATION_ENCRYPTION_KEY, or NULL */
-	const char	*cbc_key;	/* AP_ENCRYPTION_KEY, or NULL */
+	const char	*gcm_key;	/* INTEGRATION_ENCRYPTION_KEY or NULL */
+	const char	*cbc_key;	/* AP_ENCRYPTION_KEY or NULL */
 	const char	*table;		/* the table being read, for messages */
 	unsigned long	 imported, present, failed;	/* this table */
 	unsigned long	 all_imported, all_present, all_failed;
@@ -278,7 +278,8 @@ on_connection(const char *text, void *arg)
 	else if (c.owner == NULL)
 		why = "it has no owner";
 	else if (c.external_id == NULL || strlen(c.external_id) > 255)
-		why = "its external id is missing or longer than 255 characters";
+		why = "its external id is missing or longer than 255 "
+		    "characters";
 	else if (c.display_name == NULL || c.piece_name == NULL)
 		why = "its display name or piece name is missing";
 	else if (c.type == NULL || !conn_type_valid(c.type))
@@ -509,7 +510,7 @@ cmd_import_workflow_builder(int argc, char **argv)
 		void		(*fn)(const char *, void *);
 	} tables[] = {
 		{ WB_USERS,		"users",		on_user },
-		{ WB_INTEGRATIONS,	"integrations",		on_integration },
+		{ WB_INTEGRATIONS,	"integrations",	on_integration },
 		{ WB_CONNECTIONS,	"app_connection",	on_connection },
 		{ WB_WORKFLOWS,		"workflows",		on_workflow },
 	};
@@ -533,23 +534,21 @@ cmd_import_workflow_builder(int argc, char **argv)
 		admin_usage(EX_USAGE, "import-workflow-builder: --from is "
 		    "required");
 	memset(&w, 0, sizeof(w));
-	if (admin_cfg.integration_encryption_key != NULL &&
-	    *admin_cfg.integration_encryption_key != '\0') {
-		if (!hex64(admin_cfg.integration_encryption_key)) {
-			fprintf(stderr, "apconn-admin: INTEGRATION_ENCRYPTION_KEY "
-			    "must be 64 hex characters, as the original's\n");
-			return 1;
-		}
-		w.gcm_key = admin_cfg.integration_encryption_key;
+	w.gcm_key = admin_cfg.integration_encryption_key;
+	w.cbc_key = admin_cfg.ap_encryption_key;
+	if (w.gcm_key != NULL && *w.gcm_key == '\0')
+		w.gcm_key = NULL;
+	if (w.cbc_key != NULL && *w.cbc_key == '\0')
+		w.cbc_key = NULL;
+	if (w.gcm_key != NULL && !hex64(w.gcm_key)) {
+		fprintf(stderr, "apconn-admin: INTEGRATION_ENCRYPTION_KEY must "
+		    "be 64 hex characters, as the original's\n");
+		return 1;
 	}
-	if (admin_cfg.ap_encryption_key != NULL &&
-	    *admin_cfg.ap_encryption_key != '\0') {
-		if (strlen(admin_cfg.ap_encryption_key) != 32) {
-			fprintf(stderr, "apconn-admin: AP_ENCRYPTION_KEY must be "
-			    "the 32 characters of the original's key\n");
-			return 1;
-		}
-		w.cbc_key = admin_cfg.ap_encryption_key;
+	if (w.cbc_key != NULL && strlen(w.cbc_key) != 32) {
+		fprintf(stderr, "apconn-admin: AP_ENCRYPTION_KEY must be the "
+		    "32 characters of the original's key\n");
+		return 1;
 	}
 	if (w.gcm_key == NULL && w.cbc_key == NULL)
 		fprintf(stderr, "apconn-admin: warning: neither "
