@@ -423,6 +423,13 @@ on_workflow(const char *text, void *arg)
 	f.dapr_orchestrator_url = json_str(o, "dapr_orchestrator_url");
 	f.created_at = str_of(o, "created_at");
 	f.updated_at = str_of(o, "updated_at");
+	if ((f.nodes == NULL && json_object_object_get_ex(o, "nodes", &v) &&
+	    v != NULL) || (f.edges == NULL &&
+	    json_object_object_get_ex(o, "edges", &v) && v != NULL)) {
+		row_failed(w, f.id, "its nodes or edges are too large");
+		json_object_put(o);
+		return;
+	}
 	if (f.nodes == NULL)
 		f.nodes = "[]";
 	if (f.edges == NULL)
@@ -560,7 +567,7 @@ cmd_import_workflow_builder(int argc, char **argv)
 	}
 	admin_load_keys(&w.kr);
 	w.db = admin_open_db();
-	arena_init(&w.a, 16 << 20);
+	arena_init(&w.a, 64 << 20);
 	if (db_begin(w.db) != DB_OK) {
 		fprintf(stderr, "apconn-admin: cannot start a transaction\n");
 		broken = 1;
