@@ -360,6 +360,29 @@ db_commit(struct db *db)
 	return db_simple(db, "COMMIT");
 }
 
+/*
+ * A savepoint in the open transaction, so that one failed statement
+ * (rolled back to it) does not end the transaction; release it when the
+ * statement went through.
+ */
+enum db_rc
+db_savepoint(struct db *db)
+{
+	return db_simple(db, "SAVEPOINT apconn_step");
+}
+
+enum db_rc
+db_savepoint_release(struct db *db)
+{
+	return db_simple(db, "RELEASE SAVEPOINT apconn_step");
+}
+
+enum db_rc
+db_savepoint_rollback(struct db *db)
+{
+	return db_simple(db, "ROLLBACK TO SAVEPOINT apconn_step");
+}
+
 /* Ends the open transaction, if any; safe on a lost connection. */
 void
 db_rollback(struct db *db)

@@ -28,6 +28,9 @@ void		 db_set_reqid(struct db *, const char *);
 enum db_rc	 db_begin(struct db *);
 enum db_rc	 db_commit(struct db *);
 void		 db_rollback(struct db *);
+enum db_rc	 db_savepoint(struct db *);
+enum db_rc	 db_savepoint_release(struct db *);
+enum db_rc	 db_savepoint_rollback(struct db *);
 unsigned long	 db_reconnects(const struct db *);
 void		 db_listen_catalogue(struct db *);
 unsigned long	 db_catalogue_gen(struct db *);
@@ -78,6 +81,23 @@ enum db_rc	 db_apikey_create(struct db *, struct arena *, const char *,
 enum db_rc	 db_apikey_revoke(struct db *, const char *);
 enum db_rc	 db_apikey_list(struct db *, const char *,
 		    void (*)(const char *const *, int));
+
+/*
+ * db/betterauth.c: the original's better-auth sessions and users, read
+ * from its own database (APCONN_AUTH=better-auth).
+ */
+struct ba_session {
+	char		*session_id;
+	char		*user_id;
+	char		*email;		/* may be NULL */
+	char		*name;		/* may be NULL */
+	int		 anonymous;
+	int		 expired;
+};
+
+enum db_rc	 db_ba_session(const char *, struct arena *, const char *,
+		    struct ba_session *);
+enum db_rc	 db_ba_user(struct db *, const struct ba_session *);
 
 /* db/link.c: moving an anonymous user's data to a real user. */
 struct link_rename {
@@ -204,6 +224,48 @@ enum db_rc	 db_rotate_update(struct db *, const char *, const char *,
 		    const struct sealed_ref *);
 enum db_rc	 db_conn_import(struct db *, const struct conn_write *,
 		    const char *);
+
+/*
+ * db/wbimport.c: an original workflow builder's database, read over its
+ * own connection (never prepared, never written), and its rows written
+ * into apconn under their ids.
+ */
+enum wb_table { WB_USERS, WB_INTEGRATIONS, WB_CONNECTIONS, WB_WORKFLOWS };
+
+struct wbsrc;
+
+struct wb_user {
+	const char	*id, *email, *name, *image;
+	const char	*anonymous;		/* "t", "f" or NULL */
+	const char	*created_at, *updated_at;	/* UTC, or NULL */
+};
+
+struct wb_conn_extra {
+	const char	*scope;			/* NULL: PROJECT */
+	const char	*project_ids;		/* JSON array text, or NULL */
+	const char	*platform_id;
+	const char	*created_at, *updated_at;	/* UTC, or NULL */
+};
+
+struct wb_workflow {
+	const char	*id, *owner, *name, *description;
+	const char	*nodes, *edges;		/* JSON text */
+	const char	*visibility, *engine_type;
+	const char	*dapr_workflow_name, *dapr_orchestrator_url;
+	const char	*created_at, *updated_at;	/* UTC, or NULL */
+};
+
+struct wbsrc	*wbsrc_open(const char *, char *, size_t);
+void		 wbsrc_close(struct wbsrc *);
+int		 wbsrc_has(struct wbsrc *, const char *);
+int		 wbsrc_rows(struct wbsrc *, enum wb_table,
+		    void (*)(const char *, void *), void *, char *, size_t);
+enum db_rc	 db_wb_user(struct db *, const struct wb_user *, char *,
+		    size_t);
+enum db_rc	 db_wb_conn(struct db *, const struct conn_write *,
+		    const struct wb_conn_extra *, char *, size_t);
+enum db_rc	 db_wb_workflow(struct db *, const struct wb_workflow *,
+		    char *, size_t, long *);
 
 /* db/pieces.c: the piece catalogue (JSON text built by PostgreSQL). */
 struct piece_query {

@@ -322,7 +322,7 @@ hex_decode(const char *s, unsigned char *out, size_t outsz, size_t *len)
 	if (n % 2 != 0 || n / 2 > outsz)
 		return -1;
 	for (i = 0; i < n / 2; i++) {
-		hi = s[2 * i], lo = s[2 * i + 1];
+		hi = (unsigned char)s[2 * i], lo = (unsigned char)s[2 * i + 1];
 		hi = isdigit(hi) ? hi - '0' : (hi | 32) >= 'a' && (hi | 32) <=
 		    'f' ? (hi | 32) - 'a' + 10 : -1;
 		lo = isdigit(lo) ? lo - '0' : (lo | 32) >= 'a' && (lo | 32) <=
@@ -390,5 +390,62 @@ out:
 	free(ct);
 	if (out != NULL)
 		plain_free(out, cap + 32);
+	return rc;
+}
+
+/*
+ * Opens a value of the original workflow builder: "iv:tag:ciphertext" in
+ * hex, AES-256-GCM with a 16-byte IV, a 16-byte tag and no additional
+ * data, under key_hex (the 64 hex characters of
+ * INTEGRATION_ENCRYPTION_KEY).  Every part must be well-formed hex of the
+ * right length before anything is decrypted.  Returns 0 with *pt
+ * (NUL-terminated; plain_free() it) and *ptlen, or -1.
+ */
+int
+unseal_workflow_builder(const char *key_hex, const char *text,
+    unsigned char **pt, size_t *ptlen)
+{
+	unsigned char	 key[32], iv[16], tag[16], *ct = NULL, *out = NULL;
+	char		 part[33];
+	const char	*c1, *c2;
+	size_t		 len, ctlen = 0, cap = 0;
+	int		 n, rc = -1;
+
+	*pt = NULL;
+	*ptlen = 0;
+	if (key_hex == NULL || text == NULL || strlen(key_hex) != 64 ||
+	    hex_decode(key_hex, key, sizeof(key), &len) == -1 || len != 32)
+		goto out;
+	if ((c1 = strchr(text, ':')) == NULL ||
+	    (c2 = strchr(c1 + 1, ':')) == NULL || strchr(c2 + 1, ':') != NULL)
+		goto out;
+	if (c1 - text != 32 || c2 - c1 - 1 != 32 || c2[1] == '\0')
+		goto out;
+	memcpy(part, text, 32);
+	part[32] = '\0';
+	if (hex_decode(part, iv, sizeof(iv), &len) == -1 || len != 16)
+		goto out;
+	memcpy(part, c1 + 1, 32);
+	if (hex_decode(part, tag, sizeof(tag), &len) == -1 || len != 16)
+		goto out;
+	cap = strlen(c2 + 1) / 2 + 1;
+	if (cap > SEAL_PT_MAX + 1 || (ct = malloc(cap)) == NULL ||
+	    (out = malloc(cap)) == NULL)
+		goto out;
+	if (hex_decode(c2 + 1, ct, cap, &ctlen) == -1)
+		goto out;
+	if ((n = gcm_open(key, iv, sizeof(iv), NULL, ct, ctlen, tag,
+	    out)) < 0)
+		goto out;
+	out[n] = '\0';
+	*pt = out;
+	*ptlen = (size_t)n;
+	out = NULL;
+	rc = 0;
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	free(ct);
+	if (out != NULL)
+		plain_free(out, cap);
 	return rc;
 }

@@ -45,5 +45,7 @@ void		 plain_free(unsigned char *, size_t);
 int		 b64_decode(const char *, unsigned char *, size_t, size_t *);
 int		 unseal_activepieces(const char *, const char *, const char *,
 		    const char *, unsigned char **, size_t *);
+int		 unseal_workflow_builder(const char *, const char *,
+		    unsigned char **, size_t *);
 
 #endif

@@ -52,6 +52,12 @@ static const struct cfg_key {
 	    offsetof(struct config, outbound_allow), 0, 0, 0, "" },
 	{ "APCONN_HOST_NAME", NULL, CFG_STR,
 	    offsetof(struct config, host_name), 0, 0, 0, "" },
+	{ "APCONN_AUTH", NULL, CFG_STR,
+	    offsetof(struct config, auth), 0, 0, 0, "apconn" },
+	{ "BETTER_AUTH_SECRET", NULL, CFG_STR,
+	    offsetof(struct config, better_auth_secret), 0, 0, 1, "" },
+	{ "APCONN_BETTER_AUTH_DB", NULL, CFG_STR,
+	    offsetof(struct config, better_auth_db), 0, 0, 1, "" },
 	{ "APCONN_SESSION_DAYS", NULL, CFG_INT,
 	    offsetof(struct config, session_days), 1, 3650, 0, "30" },
 	{ "APCONN_ACCESS_LOG", NULL, CFG_INT,
@@ -195,6 +201,25 @@ out:
 	return rc;
 }
 
+/* The rules between keys, once every source is read. */
+static int
+cfg_check(const struct config *c, char *err, size_t errsz)
+{
+	if (strcmp(c->auth, "apconn") != 0 &&
+	    strcmp(c->auth, "better-auth") != 0) {
+		snprintf(err, errsz, "APCONN_AUTH must be apconn or "
+		    "better-auth");
+		return -1;
+	}
+	if (strcmp(c->auth, "better-auth") == 0 &&
+	    (*c->better_auth_secret == '\0' || *c->better_auth_db == '\0')) {
+		snprintf(err, errsz, "APCONN_AUTH=better-auth needs "
+		    "BETTER_AUTH_SECRET and APCONN_BETTER_AUTH_DB");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Fills c with defaults, then the file at path (may be NULL), then the
  * environment.  Returns 0, or -1 with a message in err naming the key or
@@ -221,7 +246,7 @@ cfg_load(struct config *c, const char *path, char *err, size_t errsz)
 		    "environment") == -1)
 			return -1;
 	}
-	return 0;
+	return cfg_check(c, err, errsz);
 }
 
 void

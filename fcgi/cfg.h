@@ -18,6 +18,9 @@ struct config {
 	char	*integration_encryption_key;
 	char	*outbound_allow;	/* APCONN_OUTBOUND_ALLOW */
 	char	*host_name;		/* APCONN_HOST_NAME, "" = gethostname */
+	char	*auth;			/* APCONN_AUTH: apconn, better-auth */
+	char	*better_auth_secret;	/* BETTER_AUTH_SECRET */
+	char	*better_auth_db;	/* APCONN_BETTER_AUTH_DB, read only */
 	int	 session_days;		/* APCONN_SESSION_DAYS */
 	int	 access_log;		/* APCONN_ACCESS_LOG */
 	int	 sync_interval;		/* APCONN_SYNC_INTERVAL, 0 = off */

@@ -132,7 +132,8 @@ h_user_get(struct req *r, struct resp *resp)
 	    json_object_new_boolean(r->who.anonymous));
 	json_object_object_add(o, "providerId", NULL);
 	json_object_object_add(o, "authenticatedBy", json_object_new_string(
-	    r->who.is_session ? "session" : "api_key"));
+	    r->who.is_session ? "session" : r->who.via_cookie ?
+	    "better-auth" : "api_key"));
 	json_object_object_add(o, "scopes", scope_json(r->who.scopes));
 	return resp_json(resp, 200, o);
 }

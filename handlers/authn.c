@@ -123,11 +123,6 @@ unauthorized(struct resp *resp, const char *code, const char *msg)
 }
 
 /*
- * Checks a token (from the Authorization header or the cookie) and fills
- * r->who.  Returns 0 when authenticated, -1 when no credential was
- * presented, or an HTTP status with the error already in resp.
- */
-/*
  * Reads the credential presented (the Authorization header, else the
  * session cookie) into r->cred without checking it.  Returns 0, -1 when
  * none was presented, or 401 with the error in resp for a malformed one.
@@ -161,6 +156,12 @@ presented(struct req *r, struct resp *resp, enum token_kind *kind,
 	return 0;
 }
 
+/*
+ * Checks the credential presented (apconn's token, else, when
+ * APCONN_AUTH=better-auth, the workflow builder's session cookie) and
+ * fills r->who.  Returns 0 when authenticated, -1 when no credential was
+ * presented, or an HTTP status with the error already in resp.
+ */
 static int
 authenticate(struct req *r, struct resp *resp)
 {
@@ -171,7 +172,9 @@ authenticate(struct req *r, struct resp *resp)
 	enum db_rc	 rc;
 	int		 st, cookie;
 
-	if ((st = presented(r, resp, &kind, hash)) != 0)
+	if ((st = presented(r, resp, &kind, hash)) == -1)
+		return betterauth_authenticate(r, resp);	/* or -1 */
+	if (st != 0)
 		return st;
 	id = r->cred.id;
 	cookie = r->cred.cookie;
@@ -263,11 +266,15 @@ authorize(struct req *r, struct resp *resp)
 	if ((rt->flags & (ROUTE_AUTH | ROUTE_FASTAUTH)) ==
 	    (ROUTE_AUTH | ROUTE_FASTAUTH)) {
 		/* Checked by the handler's own query: authn_fast_done(). */
-		if ((st = presented(r, resp, &kind, hash)) == -1)
+		st = presented(r, resp, &kind, hash);
+		OPENSSL_cleanse(hash, sizeof(hash));
+		if (st != -1)
+			return st;
+		/* No token: the workflow builder's cookie, checked here. */
+		if ((st = betterauth_authenticate(r, resp)) == -1)
 			return unauthorized(resp, "unauthorized",
 			    "Unauthorized");
-		OPENSSL_cleanse(hash, sizeof(hash));
-		return st;
+		return st != 0 ? st : admit(r, resp);
 	}
 	st = authenticate(r, resp);
 	if (rt->flags & ROUTE_OPTAUTH) {
@@ -315,12 +322,20 @@ admit(struct req *r, struct resp *resp)
 
 /*
  * For ROUTE_FASTAUTH handlers: the three parameters of apconn.authn()
- * (session?, credential id, SHA-256 hex) that the handler's query
- * checks the presented credential with, in v[0..2].
+ * (kind, id, SHA-256 hex) that the handler's query checks the caller
+ * with, in v[0..2]: the presented token ('t' a session, 'f' an API key),
+ * or 'u' and the user id when authorize() already authenticated the
+ * caller another way.
  */
 void
 authn_fast_args(const struct req *r, const char *v[3])
 {
+	if (r->authed) {
+		v[0] = "u";
+		v[1] = r->who.user_id;
+		v[2] = "";
+		return;
+	}
 	v[0] = r->cred.session ? "t" : "f";
 	v[1] = r->cred.id;
 	v[2] = r->cred.hashhex;
@@ -340,6 +355,12 @@ authn_fast_done(struct req *r, struct resp *resp, const char *user_id,
 {
 	int	st;
 
+	if (r->authed) {
+		/* authorize() authenticated and admitted the caller. */
+		if (user_id == NULL)
+			return resp_error(resp, 503, "retry", "Try again");
+		return 0;
+	}
 	if (user_id == NULL) {
 		if ((st = authenticate(r, resp)) != 0)
 			return st == -1 ? unauthorized(resp, "unauthorized",
@@ -377,6 +398,8 @@ authn_fast_refusal(struct req *r, struct resp *resp, int status)
 	struct resp	mine;
 	int		st;
 
+	if (r->authed)
+		return status;
 	memset(&mine, 0, sizeof(mine));
 	if ((st = authenticate(r, &mine)) == 0) {
 		json_object_put(mine.body);

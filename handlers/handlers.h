@@ -37,6 +37,9 @@ int		 scope_parse(const char *, unsigned int *);
 void		 scope_array_literal(unsigned int, char *, size_t);
 json_object	*scope_json(unsigned int);
 
+/* betterauth.c: the original's session cookie (APCONN_AUTH=better-auth) */
+int		 betterauth_authenticate(struct req *, struct resp *);
+
 /* auth.c */
 int	h_auth_anonymous(struct req *, struct resp *);
 int	h_auth_link(struct req *, struct resp *);

@@ -51,6 +51,8 @@ static const struct cmd {
 	    "[--dry-run]" },
 	{ "check",	cmd_check,	"check [--socket=PATH]" },
 	{ "jobs",	cmd_jobs,	"jobs status" },
+	{ "import-workflow-builder", cmd_import_workflow_builder,
+	    "import-workflow-builder --from=CONNINFO [--dry-run]" },
 	{ NULL, NULL, NULL }
 };
 

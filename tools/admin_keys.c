@@ -21,8 +21,8 @@
 
 #define EX_USAGE	64
 
-static void
-load_keys(struct keyring *kr)
+void
+admin_load_keys(struct keyring *kr)
 {
 	char	err[256];
 
@@ -32,9 +32,9 @@ load_keys(struct keyring *kr)
 	}
 }
 
-/* Seals pt for id; out's fields are arena copies. */
-static int
-seal_into(struct keyring *kr, struct arena *a, const char *id,
+/* Seals pt for id; out's fields are arena copies.  Returns 0 or -1. */
+int
+admin_seal(struct keyring *kr, struct arena *a, const char *id,
     const unsigned char *pt, size_t len, struct sealed_ref *out)
 {
 	struct sealed	s;
@@ -84,7 +84,7 @@ cmd_rotate_keys(int argc, char **argv)
 			admin_usage(EX_USAGE, "rotate-keys: %s: unknown "
 			    "option", argv[k]);
 	}
-	load_keys(&kr);
+	admin_load_keys(&kr);
 	db = admin_open_db();
 	arena_init(&a, 64 << 20);
 	printf("active key: %s\n", keyring_active_kid(&kr));
@@ -110,7 +110,7 @@ cmd_rotate_keys(int argc, char **argv)
 				failed++;
 				continue;
 			}
-			k = seal_into(&kr, &a, rows[i].id, pt, len, &s);
+			k = admin_seal(&kr, &a, rows[i].id, pt, len, &s);
 			plain_free(pt, len);
 			if (k == -1) {
 				printf("failed %s: cannot seal\n", rows[i].id);
@@ -180,7 +180,7 @@ import_row(struct db *db, struct keyring *kr, struct arena *a,
 		plain_free(pt, len);
 		return 1;
 	}
-	k = seal_into(kr, a, w.id, pt, len, &w.value);
+	k = admin_seal(kr, a, w.id, pt, len, &w.value);
 	plain_free(pt, len);
 	*why = "cannot seal";
 	if (k == -1)
@@ -244,7 +244,7 @@ cmd_import_activepieces(int argc, char **argv)
 		json_object_put(doc);
 		return 1;
 	}
-	load_keys(&kr);
+	admin_load_keys(&kr);
 	db = admin_open_db();
 	arena_init(&a, 64 << 20);
 	if (db_user_resolve(db, &a, owner, &uid) != DB_OK) {
@@ -346,11 +346,11 @@ cmd_oauth_app(int argc, char **argv)
 		    "is empty\n");
 		return 1;
 	}
-	load_keys(&kr);
+	admin_load_keys(&kr);
 	db = admin_open_db();
 	arena_init(&a, 1 << 20);
 	snprintf(aad, sizeof(aad), "oauth_app:%s", piece);
-	if (seal_into(&kr, &a, aad, (unsigned char *)secret, len, &s) == -1)
+	if (admin_seal(&kr, &a, aad, (unsigned char *)secret, len, &s) == -1)
 		fprintf(stderr, "apconn-admin: oauth-app set: cannot seal\n");
 	else if ((rc = db_oauth_app_set(db, piece, id, &s)) != DB_OK)
 		fprintf(stderr, "apconn-admin: oauth-app set: database error\n");

@@ -1,5 +1,6 @@
 -- The caller's connections, authentication included (apconn.authn):
--- $1 session?, $2 credential id, $3 SHA-256 hex; $4 piece name (short,
+-- $1 kind ('t' session, 'f' API key, 'u' user already authenticated),
+-- $2 credential or user id, $3 SHA-256 hex; $4 piece name (short,
 -- or NULL), $5 display name substring (NULL), $6 statuses (text array
 -- literal, or NULL), $7 scope (NULL), $8 cursor time (microseconds since
 -- the epoch, or NULL), $9 cursor id, $10 direction ('n' next, 'p'
@@ -10,7 +11,7 @@
 -- caller's user id (NULL when the credential did not pass), scopes and
 -- stale last use.  The handler writes the JSON.
 WITH who AS (
-	SELECT * FROM apconn.authn($1::boolean, $2, $3)
+	SELECT * FROM apconn.authn($1::text, $2, $3)
 ), cand AS (
 	(SELECT c.id, c.external_id, c.display_name, c.piece_name,
 	    c.piece_version, c.type, c.status, c.scope, c.project_ids,

@@ -1,12 +1,12 @@
 -- $1 workflow id, $2 external id, $3 node id (NULL for any node), and
--- the caller's credential for apconn.authn(): $4 session?, $5 id, $6
+-- the caller's credential for apconn.authn(): $4 kind, $5 id, $6
 -- SHA-256 hex.  The workflow's owner ('' when there is no such
 -- workflow), whether a node of it references the external id, the
 -- owner's connection of that external id (id, type, piece, status,
 -- sealed value; NULLs when none), then the caller (NULL when the
 -- credential did not pass), its scopes and stale last use
 WITH who AS (
-	SELECT * FROM apconn.authn($4::boolean, $5, $6)
+	SELECT * FROM apconn.authn($4::text, $5, $6)
 )
 SELECT COALESCE(w.user_id, ''),
     EXISTS (SELECT 1 FROM apconn.workflow_connection_ref r

@@ -39,6 +39,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/apconn-$TEST_NAME.XXXXXX")
 chmod 755 "$TMP"
 PIDS=""
 PG_PRIVATE=0
+EXTRA_DBS=""
 FAILS=0
 CHECKS=0
 
@@ -76,6 +77,9 @@ cleanup() {
 	if [ "$PG_PRIVATE" = 1 ]; then
 		"$PGBIN/pg_ctl" -D "$TMP/pg" -m immediate stop >/dev/null 2>&1
 	elif [ -n "${TEST_DB:-}" ]; then
+		for d in $EXTRA_DBS; do
+			dropdb --if-exists "$d" >/dev/null 2>&1
+		done
 		dropdb --if-exists "$TEST_DB" >/dev/null 2>&1
 	fi
 	if [ $rc -ne 0 ] || [ "$FAILS" -ne 0 ]; then
@@ -170,6 +174,15 @@ pg_db() {
 	else
 		pg_private
 	fi
+}
+
+# pg_extra_db SUFFIX: another database beside the test's (dropped at
+# exit), its conninfo in EXTRA_DB_URL.
+pg_extra_db() {
+	_xd="${TEST_DB}_$1"
+	createdb "$_xd" || exit 1
+	EXTRA_DBS="$EXTRA_DBS $_xd"
+	EXTRA_DB_URL="host=$PGHOST user=$PGUSER dbname=$_xd"
 }
 
 # migrate: apply the migrations to the test database.

@@ -1642,7 +1642,8 @@ static const char *const cfg_env[] = {
 	"APCONN_PIECES_URL", "ACTIVEPIECES_API_BASE_URL",
 	"APCONN_PIECES_API_KEY", "ACTIVEPIECES_API_KEY", "AP_ENCRYPTION_KEY",
 	"INTEGRATION_ENCRYPTION_KEY", "APCONN_OUTBOUND_ALLOW",
-	"APCONN_SESSION_DAYS", "APCONN_ACCESS_LOG",
+	"APCONN_SESSION_DAYS", "APCONN_ACCESS_LOG", "APCONN_AUTH",
+	"BETTER_AUTH_SECRET", "APCONN_BETTER_AUTH_DB",
 };
 
 static char		cfg_path[64];
@@ -1772,6 +1773,31 @@ START_TEST(test_cfg_env_bad)
 }
 END_TEST
 
+/* APCONN_AUTH: a known mode, and better-auth only with what it needs. */
+START_TEST(test_cfg_auth_mode)
+{
+	char		err[256] = "";
+
+	ck_assert_int_eq(cfg_load(&tcfg, NULL, err, sizeof(err)), 0);
+	ck_assert_str_eq(tcfg.auth, "apconn");
+	cfg_free(&tcfg);
+	ck_assert_int_eq(setenv("APCONN_AUTH", "cookie", 1), 0);
+	ck_assert_int_eq(cfg_load(&tcfg, NULL, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "APCONN_AUTH"));
+	cfg_free(&tcfg);
+	ck_assert_int_eq(setenv("APCONN_AUTH", "better-auth", 1), 0);
+	ck_assert_int_eq(setenv("BETTER_AUTH_SECRET", "s", 1), 0);
+	ck_assert_int_eq(cfg_load(&tcfg, NULL, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "APCONN_BETTER_AUTH_DB"));
+	cfg_free(&tcfg);
+	ck_assert_int_eq(setenv("APCONN_BETTER_AUTH_DB", "dbname=wb", 1), 0);
+	ck_assert_int_eq(cfg_load(&tcfg, NULL, err, sizeof(err)), 0);
+	ck_assert_str_eq(tcfg.auth, "better-auth");
+	ck_assert_int_eq(cfg_is_secret("BETTER_AUTH_SECRET"), 1);
+	ck_assert_int_eq(cfg_is_secret("APCONN_BETTER_AUTH_DB"), 1);
+}
+END_TEST
+
 START_TEST(test_cfg_file)
 {
 	char		 err[256] = "";
@@ -1849,6 +1875,7 @@ END_TEST
 static const char *const cfg_secret_keys[] = {
 	"APCONN_KEYS", "DATABASE_URL", "APCONN_PIECES_API_KEY",
 	"AP_ENCRYPTION_KEY", "INTEGRATION_ENCRYPTION_KEY",
+	"BETTER_AUTH_SECRET", "APCONN_BETTER_AUTH_DB",
 };
 
 START_TEST(test_cfg_file_secret)
@@ -1998,6 +2025,7 @@ cfg_suite(void)
 	tcase_add_test(tc, test_cfg_env);
 	tcase_add_loop_test(tc, test_cfg_env_bad, 0, NELEM(cfg_badenv_cases));
 	tcase_add_test(tc, test_cfg_file);
+	tcase_add_test(tc, test_cfg_auth_mode);
 	tcase_add_loop_test(tc, test_cfg_file_bad, 0,
 	    NELEM(cfg_badfile_cases));
 	tcase_add_test(tc, test_cfg_file_missing);

@@ -260,6 +260,63 @@ START_TEST(test_activepieces)
 }
 END_TEST
 
+/*
+ * The original workflow builder's "iv:tag:ciphertext" (AES-256-GCM, a
+ * 16-byte IV, no additional data), made by node's crypto as the original
+ * makes it, and damaged copies of it.
+ */
+START_TEST(test_workflow_builder)
+{
+	const char	 key[] = "000102030405060708090a0b0c0d0e0f"
+			    "101112131415161718191a1b1c1d1e1f";
+	const char	 good[] = "8dee277624c334f676dafbe1e09ca533:"
+			    "f318be5d122ec36d77cc63aae914d84e:"
+			    "0f35995c17c801c61e553e45ffdd";
+	static const char *const bad[] = {
+		"8dee277624c334f676dafbe1e09ca533:"
+		    "f318be5d122ec36d77cc63aae914d84f:"
+		    "0f35995c17c801c61e553e45ffdd",	/* tag changed */
+		"8dee277624c334f676dafbe1e09ca533:"
+		    "f318be5d122ec36d77cc63aae914d84e:"
+		    "0f35995c17c801c61e553e45ffde",	/* data changed */
+		"8dee277624c334f676dafbe1e09ca5:"
+		    "f318be5d122ec36d77cc63aae914d84e:"
+		    "0f35995c17c801c61e553e45ffdd",	/* a 15-byte IV */
+		"8dee277624c334f676dafbe1e09ca533:"
+		    "f318be5d122ec36d77cc63aae914d8:"
+		    "0f35995c17c801c61e553e45ffdd",	/* a 15-byte tag */
+		"8dee277624c334f676dafbe1e09ca533:"
+		    "f318be5d122ec36d77cc63aae914d84e:",	/* no data */
+		"8dee277624c334f676dafbe1e09ca533:"
+		    "f318be5d122ec36d77cc63aae914d84e:"
+		    "0f35995c17c801c61e553e45ffdd:00",	/* four parts */
+		"8dee277624c334f676dafbe1e09ca533:"
+		    "f318be5d122ec36d77cc63aae914d84e:"
+		    "0f35995c17c801c61e553e45ffd",	/* odd length */
+		"8dee277624c334f676dafbe1e09ca53g:"
+		    "f318be5d122ec36d77cc63aae914d84e:"
+		    "0f35995c17c801c61e553e45ffdd",	/* not hex */
+		"", "::", "not encrypted at all",
+	};
+	unsigned char	*pt;
+	size_t		 len, i;
+
+	ck_assert_int_eq(unseal_workflow_builder(key, good, &pt, &len), 0);
+	ck_assert_str_eq((char *)pt, "{\"apiKey\":\"k\"}");
+	ck_assert_uint_eq(len, 14);
+	plain_free(pt, len);
+	for (i = 0; i < NELEM(bad); i++) {
+		ck_assert_msg(unseal_workflow_builder(key, bad[i], &pt,
+		    &len) == -1, "bad[%zu] opened", i);
+		ck_assert_ptr_null(pt);
+	}
+	ck_assert_int_eq(unseal_workflow_builder("00" "0102030405060708090a0b"
+	    "0c0d0e0f101112131415161718191a1b1c1d1e1e", good, &pt, &len), -1);
+	ck_assert_int_eq(unseal_workflow_builder("0001", good, &pt, &len), -1);
+	ck_assert_int_eq(unseal_workflow_builder(NULL, good, &pt, &len), -1);
+}
+END_TEST
+
 static const struct {
 	const char	*in;
 	int		 want;	/* decoded length, or -1 */
@@ -301,6 +358,7 @@ main(void)
 	tcase_add_loop_test(tc, test_bad_rings, 0, NELEM(bad_rings));
 	tcase_add_test(tc, test_good_rings);
 	tcase_add_test(tc, test_activepieces);
+	tcase_add_test(tc, test_workflow_builder);
 	tcase_add_loop_test(tc, test_b64_strict, 0, NELEM(b64cases));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
