@@ -22,8 +22,30 @@ if [ "$(id -u)" = 0 ]; then
 		echo "SKIP: running as root and user $u does not exist"
 		exit 77
 	fi
+	# A test that sets SMALL_FS_SIZE before sourcing this file gets a
+	# tmpfs of that size, its own, at APCONN_SMALL_FS (owned by $u),
+	# mounted around its run.
+	if [ -n "${SMALL_FS_SIZE:-}" ] && [ -z "${APCONN_SMALL_FS:-}" ]; then
+		fs=$(mktemp -d "${TMPDIR:-/tmp}/apconn-smallfs.XXXXXX") || exit 1
+		if ! mount -t tmpfs -o "size=$SMALL_FS_SIZE,mode=0700,uid=$(id -u "$u"),gid=$(id -g "$u")" \
+		    tmpfs "$fs"; then
+			rmdir "$fs"
+			echo "SKIP: cannot mount a tmpfs"
+			exit 77
+		fi
+		runuser -u "$u" -- env top_srcdir="$top_srcdir" \
+		    top_builddir="$top_builddir" APCONN_SMALL_FS="$fs" \
+		    /bin/sh "$0" "$@"
+		rc=$?
+		umount -l "$fs" && rmdir "$fs"
+		exit $rc
+	fi
 	exec runuser -u "$u" -- env top_srcdir="$top_srcdir" \
 	    top_builddir="$top_builddir" /bin/sh "$0" "$@"
+fi
+if [ -n "${SMALL_FS_SIZE:-}" ] && [ -z "${APCONN_SMALL_FS:-}" ]; then
+	echo "SKIP: a small filesystem needs root to mount it (or APCONN_SMALL_FS)"
+	exit 77
 fi
 
 TEST_NAME=$(basename "$0" .sh)
