@@ -203,6 +203,7 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 	p->user_id = db_copy(a, res, 0, 0);
 	p->scopes = db_copy(a, res, 0, 1);
 	p->stale = *PQgetvalue(res, 0, 2) == 't';
+	p->gen = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
 	n = PQgetisnull(res, 0, 4) ? 0 : PQntuples(res);
 	first = 0;
 	if (n > atoi(q->limit)) {
@@ -261,6 +262,32 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 	p->data = jsonw_done(&w);
 	PQclear(res);
 	return p->data != NULL ? DB_OK : DB_ERROR;
+}
+
+/*
+ * The caller that auth (authn_fast_args()) authenticates and its
+ * connections' change counter, in p's user_id (NULL when the credential
+ * did not pass), scopes, stale and gen; p's page stays empty.
+ */
+enum db_rc
+db_conn_list_gen(struct db *db, struct arena *a, const char *const auth[3],
+    struct conn_page *p)
+{
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	memset(p, 0, sizeof(*p));
+	rc = one_row(db, &res, STMT_CONN_LIST_GEN, auth);
+	if (rc == DB_NOTFOUND)
+		return DB_OK;
+	if (rc != DB_OK)
+		return rc;
+	p->user_id = db_copy(a, res, 0, 0);
+	p->scopes = db_copy(a, res, 0, 1);
+	p->stale = *PQgetvalue(res, 0, 2) == 't';
+	p->gen = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	PQclear(res);
+	return p->user_id != NULL ? DB_OK : DB_ERROR;
 }
 
 /*

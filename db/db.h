@@ -165,6 +165,7 @@ struct conn_page {
 	char		*user_id;	/* the caller; NULL: credential refused */
 	char		*scopes;
 	int		 stale;
+	long long	 gen;		/* the owner's apconn.conn_gen */
 	char		*data;		/* JSON array */
 	char		*newest;	/* "<micros>.<id>" or NULL */
 	char		*oldest;
@@ -201,6 +202,8 @@ enum db_rc	 db_conn_delete_unreferenced(struct db *, struct arena *,
 		    const char *, const char *);
 enum db_rc	 db_conn_list(struct db *, struct arena *,
 		    const struct conn_query *, struct conn_page *);
+enum db_rc	 db_conn_list_gen(struct db *, struct arena *,
+		    const char *const[3], struct conn_page *);
 enum db_rc	 db_piece_auth(struct db *, struct arena *, const char *,
 		    const char *, char **, char **);
 enum db_rc	 db_probe_get(struct db *, struct arena *, const char *,

@@ -59,6 +59,9 @@ static const char *const outcome_label[MO__MAX] = {
 static const char *const refresh_label[MR__MAX] = {
 	"ok", "invalid_grant", "expired", "failed"
 };
+static const char *const listcache_label[ML__MAX] = {
+	"hit", "stale", "miss"
+};
 static const char *const job_label[MJ__MAX] = {
 	"piece_sync", "oauth2_refresh"
 };
@@ -76,6 +79,7 @@ struct shm {
 	uint64_t	db[MD__MAX];
 	uint64_t	calls[MC__MAX][MO__MAX];
 	uint64_t	refresh[MR__MAX];
+	uint64_t	listcache[ML__MAX];
 	uint64_t	job_runs[MJ__MAX][2];		/* failed, ok */
 	uint64_t	job_last_ok[MJ__MAX];		/* epoch seconds */
 	uint64_t	pieces[4];
@@ -228,6 +232,13 @@ metrics_refresh(enum metric_refresh outcome)
 {
 	if (m != NULL && outcome < MR__MAX)
 		add(&m->refresh[outcome], 1);
+}
+
+void
+metrics_listcache(enum metric_listcache what)
+{
+	if (m != NULL && what < ML__MAX)
+		add(&m->listcache[what], 1);
 }
 
 /* Counts one encryption under kid (an unregistered kid is not counted). */
@@ -456,6 +467,13 @@ render_rest(struct out *o)
 	for (k = 0; k < MR__MAX; k++)
 		emit(o, "apconn_oauth2_refreshes_total{outcome=\"%s\"} %llu\n",
 		    refresh_label[k], (unsigned long long)get(&m->refresh[k]));
+
+	head(o, "apconn_list_cache_total", "counter", "Connection list "
+	    "requests by what the worker's page cache did: hit, stale, miss.");
+	for (k = 0; k < ML__MAX; k++)
+		emit(o, "apconn_list_cache_total{result=\"%s\"} %llu\n",
+		    listcache_label[k],
+		    (unsigned long long)get(&m->listcache[k]));
 
 	head(o, "apconn_job_runs_total", "counter", "Background job runs "
 	    "on this host, by job and result.");

@@ -52,6 +52,14 @@ enum metric_refresh {
 	MR__MAX
 };
 
+/* What a worker's list page cache did for one list request. */
+enum metric_listcache {
+	ML_HIT,			/* answered from the page kept */
+	ML_STALE,		/* kept, but the connections changed since */
+	ML_MISS,		/* none kept */
+	ML__MAX
+};
+
 enum metric_db {
 	MD_RECONNECT,		/* a connection re-established */
 	MD_CONNECT_FAILURE,	/* an attempt to connect failed */
@@ -75,6 +83,7 @@ void	metrics_request(const struct route *, unsigned int, int, long);
 void	metrics_db(enum metric_db);
 void	metrics_call(enum metric_call, enum metric_outcome);
 void	metrics_refresh(enum metric_refresh);
+void	metrics_listcache(enum metric_listcache);
 void	metrics_sealed(const char *);
 void	metrics_job(enum metric_job, int, long long);
 void	metrics_sync_pieces(unsigned long, unsigned long, unsigned long,

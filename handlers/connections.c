@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "../db/token.h"
+#include "../fcgi/metrics.h"
 #include "handlers.h"
 
 #define EXTERNAL_ID_MAX	255
@@ -420,20 +421,68 @@ list_query(struct req *r, struct resp *resp, struct conn_query *qp)
 	return 0;
 }
 
-/* GET /api/app-connections: one page, never decrypting anything. */
+/*
+ * The list cache's key of q (listcache.c): the credential's kind and id
+ * (authn_fast_args(), never the token's hash) and every parameter, each
+ * with its length, so that no two requests share a key.  NULL when out
+ * of memory.
+ */
+static char *
+list_cache_key(struct req *r, const struct conn_query *q)
+{
+	const char	*f[10] = { q->auth[0], q->auth[1], q->piece_name,
+	    q->display_name, q->statuses, q->scope, q->cursor_time,
+	    q->cursor_id, q->direction, q->limit };
+	char		*key;
+	size_t		 i;
+
+	key = arena_strdup(r->arena, "");
+	for (i = 0; i < 10 && key != NULL; i++)
+		key = f[i] == NULL ? arena_printf(r->arena, "%s-;", key) :
+		    arena_printf(r->arena, "%s%zu:%s;", key, strlen(f[i]),
+		    f[i]);
+	return key;
+}
+
+/*
+ * GET /api/app-connections: one page, never decrypting anything.  A page
+ * this worker answered before is answered again when the caller's
+ * owner's connections have not changed since (listcache.c).
+ */
 int
 h_conn_list(struct req *r, struct resp *resp)
 {
 	struct conn_query q;
 	struct conn_page  p;
-	const char	*t, *dir;
-	char		*cur, *next, *prev;
+	const char	*t, *dir, *kept, *owner;
+	char		*cur, *next, *prev, *key;
+	long long	 gen;
 	enum db_rc	 rc;
 	int		 status;
 
 	if ((status = list_query(r, resp, &q)) != 0)
 		return authn_fast_refusal(r, resp, status);
 	authn_fast_args(r, q.auth);
+	key = list_cache_key(r, &q);
+	if (key != NULL && (kept = listcache_find(key, &owner, &gen)) != NULL) {
+		/* One small query: is it the same owner, unchanged? */
+		kept = arena_strdup(r->arena, kept);
+		owner = arena_strdup(r->arena, owner);
+		if ((rc = db_conn_list_gen(r->db, r->arena, q.auth, &p)) !=
+		    DB_OK)
+			return resp_db_error(resp, rc);
+		if ((status = authn_fast_done(r, resp, p.user_id, p.scopes,
+		    p.stale)) != 0)
+			return status;
+		if (kept != NULL && owner != NULL &&
+		    strcmp(owner, p.user_id) == 0 && gen == p.gen) {
+			metrics_listcache(ML_HIT);
+			return resp_raw(resp, 200, kept);
+		}
+		metrics_listcache(ML_STALE);
+		authn_fast_args(r, q.auth);	/* the caller, known now */
+	} else
+		metrics_listcache(ML_MISS);
 	t = q.cursor_time;
 	dir = q.direction;
 	if ((rc = db_conn_list(r->db, r->arena, &q, &p)) != DB_OK)
@@ -457,6 +506,8 @@ h_conn_list(struct req *r, struct resp *resp)
 	cur = arena_printf(r->arena, "{\"data\":%s,\"next\":%s,"
 	    "\"previous\":%s}", p.data, next ? next : "null",
 	    prev ? prev : "null");
+	if (key != NULL && cur != NULL)
+		listcache_put(key, p.user_id, p.gen, cur);
 	return resp_raw(resp, 200, cur);
 }
 

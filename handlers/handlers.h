@@ -100,6 +100,12 @@ int	h_conn_test_saved(struct req *, struct resp *);
 int	h_integ_test(struct req *, struct resp *);
 int	h_integ_test_saved(struct req *, struct resp *);
 
+/* listcache.c */
+const char	*listcache_find(const char *, const char **, long long *);
+void		 listcache_put(const char *, const char *, long long,
+		    const char *);
+void		 listcache_clear(void);
+
 /* piececache.c */
 int	piececache_get(struct db *, const char *, const char **,
 	    const char **);

@@ -8,8 +8,9 @@
 -- more when more rows lie beyond it in the direction asked (the oldest
 -- row going next, the newest going previous), newest first; one row of
 -- NULL connection columns for an empty page.  Each row starts with the
--- caller's user id (NULL when the credential did not pass), scopes and
--- stale last use.  The handler writes the JSON.
+-- caller's user id (NULL when the credential did not pass), scopes,
+-- stale last use and the change counter of its connections (read in the
+-- same snapshot; apconn.conn_gen).  The handler writes the JSON.
 WITH who AS (
 	SELECT * FROM apconn.authn($1::text, $2, $3)
 ), cand AS (
@@ -43,7 +44,9 @@ WITH who AS (
 	ORDER BY c.created_at ASC, c.id ASC
 	LIMIT $11::int + 1)
 )
-SELECT w.user_id, w.scopes, w.stale, NULL,
+SELECT w.user_id, w.scopes, w.stale,
+    COALESCE((SELECT g.gen FROM apconn.conn_gen g
+	WHERE g.owner_id = w.user_id), 0),
     p.id, p.external_id, p.display_name, p.piece_name, p.piece_version,
     p.type, p.status, p.scope, p.project_ids, p.platform_id, p.owner_id,
     p.metadata, (extract(epoch FROM p.created_at) * 1000000)::bigint,
