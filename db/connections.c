@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,7 +181,49 @@ db_conn_delete_unreferenced(struct db *db, struct arena *a, const char *id,
 	return one_text(db, a, STMT_CONN_DELETE_UNREF, v, &json);
 }
 
-/* One page of owner's connections, newest first. */
+/* Microseconds between the Unix epoch and PostgreSQL's, 2000-01-01. */
+#define PG_EPOCH_MICROS	946684800000000LL
+
+/* A bigint or timestamptz column in binary format (8 bytes, big end). */
+static long long
+bin_int8(const PGresult *res, int row, int col)
+{
+	const unsigned char	*p;
+	uint64_t		 v = 0;
+	int			 i;
+
+	if (PQgetlength(res, row, col) != 8)
+		return 0;
+	p = (const unsigned char *)PQgetvalue(res, row, col);
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return (long long)v;
+}
+
+/* A timestamptz column in binary format, in microseconds since 1970. */
+static long long
+bin_micros(const PGresult *res, int row, int col)
+{
+	return bin_int8(res, row, col) + PG_EPOCH_MICROS;
+}
+
+/*
+ * A jsonb column in binary format: a version byte (1), then the text.
+ * Returns the text, or "null" for another version.
+ */
+static const char *
+bin_jsonb(const PGresult *res, int row, int col)
+{
+	const char	*p = PQgetvalue(res, row, col);
+
+	return PQgetlength(res, row, col) >= 1 && *p == 1 ? p + 1 : "null";
+}
+
+/*
+ * One page of owner's connections, newest first.  The result is read in
+ * binary format: text columns are their bytes (NUL-terminated by libpq),
+ * timestamps need no conversion on either side.
+ */
 enum db_rc
 db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
     struct conn_page *p)
@@ -198,12 +241,16 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 	long long	 t;
 
 	memset(p, 0, sizeof(*p));
-	if ((rc = one_row(db, &res, STMT_CONN_LIST, v)) != DB_OK)
-		return rc == DB_NOTFOUND ? DB_ERROR : rc;
+	if ((rc = db_exec_format(db, &res, STMT_CONN_LIST, v, 1)) != DB_OK)
+		return rc;
+	if (PQntuples(res) == 0 || PQnfields(res) != 20) {
+		PQclear(res);
+		return DB_ERROR;
+	}
 	p->user_id = db_copy(a, res, 0, 0);
 	p->scopes = db_copy(a, res, 0, 1);
-	p->stale = *PQgetvalue(res, 0, 2) == 't';
-	p->gen = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	p->stale = !PQgetisnull(res, 0, 2) && *PQgetvalue(res, 0, 2) == 1;
+	p->gen = bin_int8(res, 0, 3);
 	n = PQgetisnull(res, 0, 4) ? 0 : PQntuples(res);
 	first = 0;
 	if (n > atoi(q->limit)) {
@@ -228,14 +275,14 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 				if (PQgetisnull(res, i, 19))
 					jsonw_lit(&w, "null");
 				else
-					jsonw_iso_micros(&w, strtoll(
-					    PQgetvalue(res, i, 19), NULL, 10));
+					jsonw_iso_micros(&w,
+					    bin_micros(res, i, 19));
 			}
 			jsonw_lit(&w, keys[k]);
 			jsonw_str(&w, PQgetvalue(res, i, 4 + k));
 		}
 		jsonw_lit(&w, ",\"projectIds\":");
-		jsonw_lit(&w, PQgetvalue(res, i, 12));
+		jsonw_lit(&w, bin_jsonb(res, i, 12));
 		jsonw_lit(&w, ",\"platformId\":");
 		jsonw_str_or_null(&w, PQgetisnull(res, i, 13) ? NULL :
 		    PQgetvalue(res, i, 13));
@@ -243,12 +290,12 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 		jsonw_str(&w, PQgetvalue(res, i, 14));
 		jsonw_lit(&w, ",\"metadata\":");
 		jsonw_lit(&w, PQgetisnull(res, i, 15) ? "null" :
-		    PQgetvalue(res, i, 15));
+		    bin_jsonb(res, i, 15));
 		jsonw_lit(&w, ",\"createdAt\":");
-		t = strtoll(PQgetvalue(res, i, 16), NULL, 10);
+		t = bin_micros(res, i, 16);
 		jsonw_iso_micros(&w, t);
 		jsonw_lit(&w, ",\"updatedAt\":");
-		jsonw_iso_micros(&w, strtoll(PQgetvalue(res, i, 17), NULL, 10));
+		jsonw_iso_micros(&w, bin_micros(res, i, 17));
 		jsonw_lit(&w, "}");
 		/* Cursors: "<micros>.<id>" of the newest and oldest rows. */
 		if (i == first)

@@ -313,6 +313,18 @@ db_failed(struct db *db, const char *what, PGresult *res)
 enum db_rc
 db_exec(struct db *db, PGresult **out, enum stmt s, const char *const *vals)
 {
+	return db_exec_format(db, out, s, vals, 0);
+}
+
+/*
+ * db_exec() with the result in binary (binary 1: each column in its
+ * type's send format, PQgetvalue() still NUL-terminating it) or text
+ * (binary 0) format.
+ */
+enum db_rc
+db_exec_format(struct db *db, PGresult **out, enum stmt s,
+    const char *const *vals, int binary)
+{
 	PGresult	*res;
 	ExecStatusType	 st;
 	enum db_rc	 rc;
@@ -322,7 +334,7 @@ db_exec(struct db *db, PGresult **out, enum stmt s, const char *const *vals)
 	if (!db->ready && db_ensure(db) == -1)
 		return DB_UNAVAILABLE;
 	res = PQexecPrepared(db->conn, stmts[s].name, stmts[s].nparams, vals,
-	    NULL, NULL, 0);
+	    NULL, NULL, binary);
 	st = PQresultStatus(res);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 		*out = res;

@@ -26,6 +26,8 @@ extern const struct stmtdef stmts[STMT__MAX];
 
 enum db_rc	 db_exec(struct db *, PGresult **, enum stmt,
 		    const char *const *);
+enum db_rc	 db_exec_format(struct db *, PGresult **, enum stmt,
+		    const char *const *, int);
 char		*db_copy(struct arena *, const PGresult *, int, int);
 PGconn		*db_connect_raw(const char *, char *, size_t);
 

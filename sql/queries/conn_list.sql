@@ -10,7 +10,8 @@
 -- NULL connection columns for an empty page.  Each row starts with the
 -- caller's user id (NULL when the credential did not pass), scopes,
 -- stale last use and the change counter of its connections (read in the
--- same snapshot; apconn.conn_gen).  The handler writes the JSON.
+-- same snapshot; apconn.conn_gen).  The handler reads it in binary
+-- format (timestamps as they are stored) and writes the JSON.
 WITH who AS (
 	SELECT * FROM apconn.authn($1::text, $2, $3)
 ), cand AS (
@@ -49,9 +50,7 @@ SELECT w.user_id, w.scopes, w.stale,
 	WHERE g.owner_id = w.user_id), 0),
     p.id, p.external_id, p.display_name, p.piece_name, p.piece_version,
     p.type, p.status, p.scope, p.project_ids, p.platform_id, p.owner_id,
-    p.metadata, (extract(epoch FROM p.created_at) * 1000000)::bigint,
-    (extract(epoch FROM p.updated_at) * 1000000)::bigint,
-    p.status_reason, (extract(epoch FROM p.status_at) * 1000000)::bigint
+    p.metadata, p.created_at, p.updated_at, p.status_reason, p.status_at
 FROM (SELECT 1) one
 LEFT JOIN who w ON true
 LEFT JOIN cand p ON true
