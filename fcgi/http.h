@@ -149,6 +149,7 @@ const char	*req_cookie(const struct req *, const char *);
 int		 req_parse_json(struct req *, const char **);
 void		 json_wipe(json_object *);
 const char	*json_str(json_object *, const char *);
+json_object	*json_array(json_object *, const char *);
 int		 url_decode(char *, int);
 unsigned int	 method_parse(const char *);
 const char	*method_names(unsigned int, char *, size_t);

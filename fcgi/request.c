@@ -244,6 +244,18 @@ json_str(json_object *o, const char *k)
 	return json_object_get_string(v);
 }
 
+/* The array value of key k of object o, or NULL (absent, not an array). */
+json_object *
+json_array(json_object *o, const char *k)
+{
+	json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
 /*
  * Wipes every string value of o in place: request bodies carry
  * credentials and json-c frees without wiping.  The one sanctioned cast

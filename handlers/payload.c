@@ -302,12 +302,8 @@ h_wf_payload(struct req *r, struct resp *resp)
 		    "executionId", "executionId must be 1 to 255 characters");
 	if ((o = json_tokener_parse(json)) == NULL)
 		return resp_error(resp, 500, "internal", "Internal error");
-	if (!json_object_object_get_ex(o, "nodes", &nodes) ||
-	    !json_object_is_type(nodes, json_type_array))
-		nodes = NULL;
-	if (!json_object_object_get_ex(o, "edges", &edges) ||
-	    !json_object_is_type(edges, json_type_array))
-		edges = NULL;
+	nodes = json_array(o, "nodes");
+	edges = json_array(o, "edges");
 	out = json_object_new_array();
 	if (nodes != NULL) {
 		if (edges == NULL)

@@ -214,11 +214,9 @@ h_wf_create(struct req *r, struct resp *resp)
 	int		 st;
 	enum db_rc	 rc;
 
-	if (name == NULL || *name == '\0' ||
-	    !json_object_object_get_ex(r->json, "nodes", &nodes) ||
-	    !json_object_is_type(nodes, json_type_array) ||
-	    !json_object_object_get_ex(r->json, "edges", &edges) ||
-	    !json_object_is_type(edges, json_type_array))
+	nodes = json_array(r->json, "nodes");
+	edges = json_array(r->json, "edges");
+	if (name == NULL || *name == '\0' || nodes == NULL || edges == NULL)
 		return resp_error(resp, 400, "invalid_request",
 		    "Name, nodes, and edges are required");
 	memset(&w, 0, sizeof(w));
@@ -286,8 +284,7 @@ answer(struct req *r, struct resp *resp, const char *json, int owner,
 
 	if ((o = json_tokener_parse(json)) == NULL)
 		return resp_error(resp, 500, "internal", "Internal error");
-	if (owner == 0 && json_object_object_get_ex(o, "nodes", &nodes) &&
-	    json_object_is_type(nodes, json_type_array))
+	if (owner == 0 && (nodes = json_array(o, "nodes")) != NULL)
 		sanitize(nodes);
 	if (owner != -1)
 		json_object_object_add(o, "isOwner",
@@ -339,15 +336,13 @@ h_wf_patch(struct req *r, struct resp *resp)
 	w.owner = r->who.user_id;
 	w.name = json_str(r->json, "name");
 	w.description = json_str(r->json, "description");
-	if (json_object_object_get_ex(r->json, "nodes", &nodes) &&
-	    json_object_is_type(nodes, json_type_array)) {
+	if ((nodes = json_array(r->json, "nodes")) != NULL) {
 		drop_cleared(nodes);
 		w.nodes = text_of(r, nodes);
 		if ((st = check_refs(r, resp, w.nodes)) != 0)
 			return st;
 	}
-	if (json_object_object_get_ex(r->json, "edges", &edges) &&
-	    json_object_is_type(edges, json_type_array))
+	if ((edges = json_array(r->json, "edges")) != NULL)
 		w.edges = text_of(r, edges);
 	if (json_object_object_get_ex(r->json, "visibility", &v) && v != NULL) {
 		w.visibility = json_str(r->json, "visibility");
@@ -418,12 +413,8 @@ h_wf_duplicate(struct req *r, struct resp *resp)
 		return wf_not_found(resp);
 	if ((o = json_tokener_parse(json)) == NULL)
 		return resp_error(resp, 500, "internal", "Internal error");
-	if (!json_object_object_get_ex(o, "nodes", &nodes) ||
-	    !json_object_is_type(nodes, json_type_array))
-		nodes = NULL;
-	if (!json_object_object_get_ex(o, "edges", &edges) ||
-	    !json_object_is_type(edges, json_type_array))
-		edges = NULL;
+	nodes = json_array(o, "nodes");
+	edges = json_array(o, "edges");
 	nn = nodes ? json_object_array_length(nodes) : 0;
 	from = arena_alloc(r->arena, (nn + 1) * sizeof(char *));
 	to = arena_alloc(r->arena, (nn + 1) * sizeof(char *));
@@ -507,10 +498,9 @@ h_wf_current_save(struct req *r, struct resp *resp)
 	enum db_rc	 rc;
 	int		 st;
 
-	if (!json_object_object_get_ex(r->json, "nodes", &nodes) ||
-	    !json_object_is_type(nodes, json_type_array) ||
-	    !json_object_object_get_ex(r->json, "edges", &edges) ||
-	    !json_object_is_type(edges, json_type_array))
+	nodes = json_array(r->json, "nodes");
+	edges = json_array(r->json, "edges");
+	if (nodes == NULL || edges == NULL)
 		return resp_error(resp, 400, "invalid_request",
 		    "Nodes and edges are required");
 	memset(&w, 0, sizeof(w));
