@@ -245,6 +245,22 @@ app_start() {
 	sleep 0.2
 }
 
+# healthy_within MS: GET /api/health answers 200 four times in a row (so
+# that each worker has recovered) within MS milliseconds; 0 when it did.
+healthy_within() {
+	_ht0=$(date +%s%N)
+	while [ $(( ($(date +%s%N) - _ht0) / 1000000 )) -lt "$1" ]; do
+		_hgood=0
+		for _hi in 1 2 3 4; do
+			http GET /api/health
+			[ "$STATUS" = 200 ] && _hgood=$((_hgood + 1))
+		done
+		[ $_hgood = 4 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # worker_pids: the master's current children.
 worker_pids() {
 	pgrep -P "$APP_PID" | sort
