@@ -121,7 +121,8 @@ struct req {
 struct resp {
 	int		 status;
 	json_object	*body;		/* dispatcher serialises and puts */
-	const char	*raw;		/* arena JSON text when body is NULL */
+	const char	*raw;		/* when body is NULL: text valid until
+				   the answer is written (arena, cache) */
 	size_t		 rawlen;
 	const char	*ctype;		/* default application/json */
 	const char	*cache;		/* Cache-Control, default no-store */

@@ -465,17 +465,17 @@ h_conn_list(struct req *r, struct resp *resp)
 	authn_fast_args(r, q.auth);
 	key = list_cache_key(r, &q);
 	if (key != NULL && (kept = listcache_find(key, &owner, &gen)) != NULL) {
-		/* One small query: is it the same owner, unchanged? */
-		kept = arena_strdup(r->arena, kept);
-		owner = arena_strdup(r->arena, owner);
+		/*
+		 * One small query: is it the same owner, unchanged?  kept
+		 * and owner stay valid: nothing is put before the answer.
+		 */
 		if ((rc = db_conn_list_gen(r->db, r->arena, q.auth, &p)) !=
 		    DB_OK)
 			return resp_db_error(resp, rc);
 		if ((status = authn_fast_done(r, resp, p.user_id, p.scopes,
 		    p.stale)) != 0)
 			return status;
-		if (kept != NULL && owner != NULL &&
-		    strcmp(owner, p.user_id) == 0 && gen == p.gen) {
+		if (strcmp(owner, p.user_id) == 0 && gen == p.gen) {
 			metrics_listcache(ML_HIT);
 			return resp_raw(resp, 200, kept);
 		}

@@ -53,8 +53,9 @@ slot_of(const char *key)
 
 /*
  * The page kept under key, with the owner and counter it was read with,
- * or NULL.  The strings stay the cache's: copy them before the next
- * listcache_put().
+ * or NULL.  The strings stay the cache's and valid until the next
+ * listcache_put() or listcache_clear(): a worker may answer with the
+ * page itself, since it puts nothing before the answer is written.
  */
 const char *
 listcache_find(const char *key, const char **owner, long long *gen)
