@@ -356,7 +356,11 @@ authn_fast_done(struct req *r, struct resp *resp, const char *user_id,
 	int	st;
 
 	if (r->authed) {
-		/* authorize() authenticated and admitted the caller. */
+		/*
+		 * Authenticated and admitted already: by authorize()
+		 * (the workflow builder's cookie) or by this request's
+		 * earlier query (a list page found stale).
+		 */
 		if (user_id == NULL)
 			return resp_error(resp, 503, "retry", "Try again");
 		return 0;
