@@ -19,6 +19,12 @@
 #define ARENA_BLKMIN	(16 * 1024)
 #define ARENA_ALIGN	_Alignof(max_align_t)
 
+struct arena_cleanup {
+	struct arena_cleanup	*next;
+	void			(*fn)(void *);
+	void			*arg;
+};
+
 struct arena_blk {
 	struct arena_blk	*next;
 	size_t			 size;
@@ -32,6 +38,7 @@ arena_init(struct arena *a, size_t limit)
 	a->head = NULL;
 	a->total = 0;
 	a->limit = limit;
+	a->cleanups = NULL;
 }
 
 /*
@@ -104,11 +111,40 @@ arena_printf(struct arena *a, const char *fmt, ...)
 	return p;
 }
 
-/* Wipes everything handed out; keeps the oldest block for the next request. */
+/*
+ * Makes the arena the owner of arg: fn(arg) runs once, at the next reset.
+ * Returns 0, or -1 when the arena is exhausted; then nothing is
+ * registered and arg stays the caller's to release.
+ */
+int
+arena_defer(struct arena *a, void (*fn)(void *), void *arg)
+{
+	struct arena_cleanup	*c;
+
+	if ((c = arena_alloc(a, sizeof(*c))) == NULL)
+		return -1;
+	c->fn = fn;
+	c->arg = arg;
+	c->next = a->cleanups;
+	a->cleanups = c;
+	return 0;
+}
+
+/*
+ * Runs the registered cleanups, newest first (one may register another:
+ * it runs too), then wipes everything handed out and keeps the oldest
+ * block for the next request.
+ */
 void
 arena_reset(struct arena *a)
 {
 	struct arena_blk	*b, *next;
+	struct arena_cleanup	*c;
+
+	while ((c = a->cleanups) != NULL) {
+		a->cleanups = c->next;
+		c->fn(c->arg);
+	}
 
 	for (b = a->head; b != NULL; b = next) {
 		next = b->next;

@@ -5,9 +5,10 @@
  * (a json-c object the dispatcher serialises and puts) or resp->raw (JSON
  * text in the arena, passed through unparsed) for every status but 204 and
  * 304.  json_object_object_add() takes ownership of its value; only the
- * dispatcher calls json_object_put() on resp->body and req->json.  Anything
- * that must outlive a library call goes in req->arena.  Handlers never touch
- * FCGX_* or PQ*.
+ * dispatcher calls json_object_put() on resp->body.  req->json belongs to
+ * req->arena (arena_defer()), which wipes and releases it at the reset.
+ * Anything that must outlive a library call goes in req->arena.  Handlers
+ * never touch FCGX_* or PQ*.
  */
 #ifndef APCONN_HTTP_H
 #define APCONN_HTTP_H
@@ -149,6 +150,7 @@ size_t		 req_query_all(const struct req *, const char *,
 const char	*req_cookie(const struct req *, const char *);
 int		 req_parse_json(struct req *, const char **);
 void		 json_wipe(json_object *);
+void		 json_release_wiped(void *);
 const char	*json_str(json_object *, const char *);
 json_object	*json_array(json_object *, const char *);
 int		 url_decode(char *, int);

@@ -195,8 +195,9 @@ req_cookie(const struct req *r, const char *name)
  * Parses the body as one JSON value: strict RFC 8259 syntax, valid UTF-8,
  * nesting at most JSON_DEPTH_MAX, at most JSON_NODES_MAX values (checked
  * by json_validate() before json-c sees it).  Returns 0 and
- * sets r->json (owned by the dispatcher), or 400 with *why set to a
- * message that echoes nothing of the input.
+ * sets r->json (owned by the request's arena, which wipes and releases
+ * it), 400 with *why set to a message that echoes nothing of the input,
+ * or 500.
  */
 int
 req_parse_json(struct req *r, const char **why)
@@ -223,10 +224,18 @@ req_parse_json(struct req *r, const char **why)
 	/* The terminating NUL ends a bare scalar such as "42". */
 	o = json_tokener_parse_ex(tok, r->body, (int)r->bodysz + 1);
 	err = json_tokener_get_error(tok);
+	/* The scratch buffer held every string of the body. */
+	if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0)
+		OPENSSL_cleanse(tok->pb->buf, (size_t)tok->pb->size);
 	json_tokener_free(tok);
 	if (err != json_tokener_success || o == NULL) {
-		json_object_put(o);
+		if (o != NULL)
+			json_release_wiped(o);
 		return 400;
+	}
+	if (arena_defer(r->arena, json_release_wiped, o) == -1) {
+		json_release_wiped(o);
+		return 500;
 	}
 	r->json = o;
 	return 0;
@@ -286,6 +295,14 @@ json_wipe(json_object *o)
 	default:
 		break;
 	}
+}
+
+/* Wipes the strings of object o, then releases it (arena_defer()). */
+void
+json_release_wiped(void *o)
+{
+	json_wipe(o);
+	json_object_put(o);
 }
 
 static const char *

@@ -180,10 +180,6 @@ serve(const struct worker *w)
 		if (w->cfg == NULL || w->cfg->access_log)
 			access_log(&r, resp.status, us);
 		json_object_put(resp.body);
-		if (r.json != NULL) {
-			json_wipe(r.json);
-			json_object_put(r.json);
-		}
 		if (w->set_reqid != NULL)
 			w->set_reqid(w->db, NULL);
 		arena_reset(&a);

@@ -177,11 +177,7 @@ request(char **envp, const uint8_t *body, size_t bodylen, int hasbody)
 	}
 	resp_wipe(&resp);
 	json_object_put(resp.body);
-	if (r.json != NULL) {
-		json_wipe(r.json);
-		json_object_put(r.json);
-	}
-	arena_reset(&arena);
+	arena_reset(&arena);		/* releases r.json, wiped */
 }
 
 int

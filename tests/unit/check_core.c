@@ -242,6 +242,54 @@ START_TEST(test_arena_free)
 }
 END_TEST
 
+/* Records the order cleanups ran in. */
+static char	ran[8];
+static size_t	nran;
+
+static void
+note_cleanup(void *arg)
+{
+	if (nran < sizeof(ran) - 1)
+		ran[nran++] = *(const char *)arg;
+}
+
+START_TEST(test_arena_defer)
+{
+	struct arena	 a;
+	static const char one = '1', two = '2', three = '3';
+	json_object	*o;
+
+	nran = 0;
+	memset(ran, 0, sizeof(ran));
+	arena_init(&a, ARENA_MAX);
+	ck_assert_int_eq(arena_defer(&a, note_cleanup, (void *)&one), 0);
+	ck_assert_int_eq(arena_defer(&a, note_cleanup, (void *)&two), 0);
+	ck_assert_uint_eq(nran, 0);
+	arena_reset(&a);
+	ck_assert_str_eq(ran, "21");		/* newest first, once */
+	arena_reset(&a);
+	ck_assert_str_eq(ran, "21");
+	ck_assert_int_eq(arena_defer(&a, note_cleanup, (void *)&three), 0);
+	arena_free(&a);				/* runs them too */
+	ck_assert_str_eq(ran, "213");
+	/* An owned JSON object is released at the reset. */
+	o = json_object_new_string("x");
+	json_object_get(o);
+	ck_assert_int_eq(arena_defer(&a, json_release_wiped, o), 0);
+	arena_reset(&a);
+	ck_assert_str_eq(json_object_get_string(o), "");	/* wiped */
+	ck_assert_int_eq(json_object_put(o), 1);	/* the last reference */
+	arena_free(&a);
+	/* An exhausted arena refuses, and runs nothing. */
+	arena_init(&a, 64);
+	while (arena_alloc(&a, 16) != NULL)
+		;
+	ck_assert_int_eq(arena_defer(&a, note_cleanup, (void *)&one), -1);
+	arena_free(&a);
+	ck_assert_str_eq(ran, "213");
+}
+END_TEST
+
 static Suite *
 arena_suite(void)
 {
@@ -255,6 +303,7 @@ arena_suite(void)
 	tcase_add_test(tc, test_arena_strings);
 	tcase_add_test(tc, test_arena_reset);
 	tcase_add_test(tc, test_arena_free);
+	tcase_add_test(tc, test_arena_defer);
 	suite_add_tcase(s, tc);
 	return s;
 }
