@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -425,6 +426,26 @@ db_conn_refreshed(struct db *db, const char *id, const char *owner,
 	enum db_rc	 rc;
 
 	if ((rc = db_exec(db, &res, STMT_CONN_REFRESHED, v)) == DB_OK)
+		PQclear(res);
+	return rc;
+}
+
+/*
+ * Records a failed refresh of owner's connection id (the provider did not
+ * revoke anything): the status stays, reason is recorded, and the sweep
+ * backs off from interval seconds, doubling (conn_refresh_failed.sql).
+ */
+enum db_rc
+db_conn_refresh_failed(struct db *db, const char *id, const char *owner,
+    const char *reason, int interval)
+{
+	char		 secs[16];
+	const char	*v[4] = { id, owner, reason, secs };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	snprintf(secs, sizeof(secs), "%d", interval > 0 ? interval : 60);
+	if ((rc = db_exec(db, &res, STMT_CONN_REFRESH_FAILED, v)) == DB_OK)
 		PQclear(res);
 	return rc;
 }

@@ -212,6 +212,8 @@ enum db_rc	 db_conn_lock(struct db *, struct arena *, const char *,
 		    const char *, struct conn_row *, char **);
 enum db_rc	 db_conn_refreshed(struct db *, const char *, const char *,
 		    const struct sealed_ref *, const char *, const char *);
+enum db_rc	 db_conn_refresh_failed(struct db *, const char *,
+		    const char *, const char *, int);
 enum db_rc	 db_integ_list(struct db *, struct arena *, const char *,
 		    const char *, char **);
 
@@ -309,8 +311,8 @@ struct oauth2_state {
 };
 
 enum db_rc	 db_oauth2_state_insert(struct db *, const struct oauth2_state *);
-enum db_rc	 db_oauth2_state_check(struct db *, struct arena *, const char *,
-		    char **, char **, int *);
+enum db_rc	 db_oauth2_state_callback(struct db *, struct arena *,
+		    const char *, const char *, char **, char **);
 enum db_rc	 db_oauth2_state_use(struct db *, const char *, const char *,
 		    const char *, int *);
 
@@ -329,8 +331,13 @@ enum db_rc	 db_oauth2_state_take(struct db *, struct arena *, const char *,
 		    struct oauth2_taken *);
 enum db_rc	 db_oauth2_state_flow(struct db *, struct arena *, const char *,
 		    char **);
+struct oauth2_due {			/* one row of the refresh sweep */
+	char		*id, *owner;
+	int		 known;		/* its piece is in the catalogue */
+	int		 waiting;	/* the sweep backs off from it */
+};
 enum db_rc	 db_oauth2_batch(struct db *, struct arena *, const char *,
-		    int, char ***, char ***, size_t *);
+		    int, struct oauth2_due **, size_t *);
 enum db_rc	 db_oauth_app_set(struct db *, const char *, const char *,
 		    const struct sealed_ref *);
 enum db_rc	 db_oauth_app_get(struct db *, struct arena *, const char *,
@@ -394,6 +401,8 @@ struct cred_audit {
 	const char	*owner;
 	const char	*key_id;
 	const char	*outcome;
+	const char	*refresh_failure;	/* NULL, or why the refresh
+						   failed (stored token) */
 };
 
 enum db_rc	 db_cred_resolve(struct db *, struct arena *, const char *,

@@ -20,12 +20,16 @@ db_oauth2_state_insert(struct db *db, const struct oauth2_state *s)
 	return rc;
 }
 
-/* The state's user and piece, and whether it is unexpired and unused. */
+/*
+ * Consumes the callback of client-held state hash (unexpired, not called
+ * back or used before, caller's when caller is not NULL): *user, *piece.
+ * DB_NOTFOUND when it cannot.
+ */
 enum db_rc
-db_oauth2_state_check(struct db *db, struct arena *a, const char *hash,
-    char **user, char **piece, int *usable)
+db_oauth2_state_callback(struct db *db, struct arena *a, const char *hash,
+    const char *caller, char **user, char **piece)
 {
-	const char	*v[1] = { hash };
+	const char	*v[2] = { hash, caller };
 	PGresult	*res;
 	enum db_rc	 rc;
 
@@ -37,7 +41,6 @@ db_oauth2_state_check(struct db *db, struct arena *a, const char *hash,
 	}
 	*user = db_copy(a, res, 0, 0);
 	*piece = db_copy(a, res, 0, 1);
-	*usable = *PQgetvalue(res, 0, 2) == 't';
 	PQclear(res);
 	return *user && *piece ? DB_OK : DB_ERROR;
 }
@@ -210,7 +213,7 @@ db_oauth_app_delete(struct db *db, const char *piece)
 /* The next batch of ACTIVE OAuth2 connections after id `after`. */
 enum db_rc
 db_oauth2_batch(struct db *db, struct arena *a, const char *after, int limit,
-    char ***ids, char ***owners, size_t *n)
+    struct oauth2_due **rows, size_t *n)
 {
 	char		 lim[16];
 	const char	*v[2] = { after, lim };
@@ -222,16 +225,20 @@ db_oauth2_batch(struct db *db, struct arena *a, const char *after, int limit,
 	snprintf(lim, sizeof(lim), "%d", limit);
 	if ((rc = db_exec(db, &res, STMT_OAUTH2_DUE_BATCH, v)) != DB_OK)
 		return rc;
-	*ids = arena_alloc(a, (size_t)(PQntuples(res) + 1) * sizeof(char *));
-	*owners = arena_alloc(a, (size_t)(PQntuples(res) + 1) *
-	    sizeof(char *));
-	if (*ids == NULL || *owners == NULL) {
+	*rows = arena_alloc(a, (size_t)(PQntuples(res) + 1) * sizeof(**rows));
+	if (*rows == NULL) {
 		PQclear(res);
 		return DB_ERROR;
 	}
 	for (i = 0; i < PQntuples(res); i++) {
-		(*ids)[i] = db_copy(a, res, i, 0);
-		(*owners)[i] = db_copy(a, res, i, 1);
+		(*rows)[i].id = db_copy(a, res, i, 0);
+		(*rows)[i].owner = db_copy(a, res, i, 1);
+		(*rows)[i].known = *PQgetvalue(res, i, 2) == 't';
+		(*rows)[i].waiting = *PQgetvalue(res, i, 3) == 't';
+		if ((*rows)[i].id == NULL || (*rows)[i].owner == NULL) {
+			PQclear(res);
+			return DB_ERROR;
+		}
 	}
 	*n = (size_t)PQntuples(res);
 	PQclear(res);

@@ -63,7 +63,7 @@ enum db_rc
 db_cred_audit(struct db *db, const struct cred_audit *au)
 {
 	char		 id[ID_LEN + 1];
-	const char	*v[12];
+	const char	*v[13];
 	PGresult	*res;
 	enum db_rc	 rc;
 
@@ -81,6 +81,7 @@ db_cred_audit(struct db *db, const struct cred_audit *au)
 	v[9] = au->owner;
 	v[10] = au->key_id;
 	v[11] = au->outcome;
+	v[12] = au->refresh_failure;
 	if ((rc = db_exec(db, &res, STMT_CRED_AUDIT, v)) == DB_OK)
 		PQclear(res);
 	return rc;

@@ -39,7 +39,7 @@
 #include "../db/db.h"
 #include "../db/seal.h"
 #include "../handlers/handlers.h"
-#include "../tools/jobs.h"
+#include "../core/jobs.h"
 
 #define EX_USAGE	64
 #define MAXWORKERS	256

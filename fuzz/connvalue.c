@@ -127,35 +127,45 @@ check_validate(const char *type, json_object *value, json_object *def)
 static void
 check_redact(json_object *value, json_object *def)
 {
-	json_object	*props;
+	json_object	*props, *pub, *before = NULL;
 	const char	*t;
 	size_t		 i;
 
-	conn_value_redact(value, def);
+	FUZZ_CHECK(json_object_deep_copy(value, &before, NULL) == 0);
+	FUZZ_CHECK((pub = conn_value_public(value, def)) != NULL);
+	/* The stored value is read, never changed. */
+	FUZZ_CHECK(json_object_equal(value, before));
+	json_object_put(before);
 	for (i = 0; secret_fields[i] != NULL; i++)
-		FUZZ_CHECK(!json_object_object_get_ex(value, secret_fields[i],
+		FUZZ_CHECK(!json_object_object_get_ex(pub, secret_fields[i],
 		    NULL));
-	t = json_str(value, "type");
-	if (t == NULL || strcmp(t, "CUSTOM_AUTH") != 0 ||
-	    !json_object_object_get_ex(value, "props", &props) ||
-	    !json_object_is_type(props, json_type_object))
-		return;
-	json_object_object_foreach(props, k, v) {
-		(void)v;
-		t = declared_type(def, k);
-		FUZZ_CHECK(t != NULL && strcmp(t, "SECRET_TEXT") != 0 &&
-		    strcmp(t, "PASSWORD") != 0);
+	t = json_str(pub, "type");
+	if (t != NULL && strcmp(t, "CUSTOM_AUTH") == 0 &&
+	    json_object_object_get_ex(pub, "props", &props) &&
+	    json_object_is_type(props, json_type_object)) {
+		json_object_object_foreach(props, k, v) {
+			(void)v;
+			t = declared_type(def, k);
+			FUZZ_CHECK(t != NULL && strcmp(t, "SECRET_TEXT") != 0 &&
+			    strcmp(t, "PASSWORD") != 0);
+		}
 	}
+	json_object_put(pub);
 }
 
 static void
 check_config(const char *type, json_object *value, json_object *config,
     json_object *def)
 {
-	json_object	*props, *v;
+	json_object	*props, *v, *out, *before = NULL;
 	int		 rc, flat = 1;
 
-	rc = conn_value_apply_config(value, type, config);
+	FUZZ_CHECK(json_object_deep_copy(value, &before, NULL) == 0);
+	out = conn_value_with_config(value, type, config);
+	rc = out != NULL ? 0 : -1;
+	/* The stored value is read, never changed. */
+	FUZZ_CHECK(json_object_equal(value, before));
+	json_object_put(before);
 	if (json_object_is_type(config, json_type_object)) {
 		json_object_object_foreach(config, k, cv) {
 			(void)k;
@@ -167,17 +177,19 @@ check_config(const char *type, json_object *value, json_object *config,
 		flat = 0;
 	FUZZ_CHECK(rc == (flat ? 0 : -1));
 	if (rc == 0 && strcmp(type, "CUSTOM_AUTH") == 0) {
-		FUZZ_CHECK(json_object_object_get_ex(value, "props", &props));
+		FUZZ_CHECK(json_object_object_get_ex(out, "props", &props));
 		json_object_object_foreach(config, k, cv) {
 			if (cv == NULL || (json_object_is_type(cv,
 			    json_type_string) &&
 			    json_object_get_string_len(cv) == 0))
 				continue;
 			FUZZ_CHECK(json_object_object_get_ex(props, k, &v) &&
-			    v == cv);
+			    json_object_equal(v, cv));
 		}
 	}
-	check_validate(type, value, def);
+	if (out != NULL)
+		check_validate(type, out, def);
+	json_object_put(out);
 }
 
 static void

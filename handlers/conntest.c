@@ -131,24 +131,19 @@ static int
 test_value(struct req *r, struct resp *resp, const char *piece,
     const char *type, json_object *value, int *ok, char *msg, size_t msgsz)
 {
-	json_object	*auth = NULL, *err;
+	struct core	 c;
+	struct fail	 f;
 	char		*found;
-	int		 st, legacy = 0, pr;
+	int		 legacy = 0, pr;
 
 	*ok = 0;
-	if (strcmp(type, "NO_AUTH") == 0)
-		st = 0;
-	else
-		st = conn_check_value(r, resp, piece, NULL, type, value,
-		    &auth, &legacy, &found);
-	json_object_put(auth);
-	if (st == 503 || st == 500)
-		return st;
-	if (st != 0) {
+	core_of(&c, r);
+	if (strcmp(type, "NO_AUTH") != 0 && conn_check_value(&c, &f, piece,
+	    NULL, type, value, &legacy, &found) == -1) {
+		if (f.status != 400)
+			return resp_fail(resp, &f);
 		/* A validation failure is the test's answer, not an error. */
-		snprintf(msg, msgsz, "%s", json_object_object_get_ex(resp->body,
-		    "error", &err) ? json_object_get_string(err) :
-		    "The credential is not valid");
+		snprintf(msg, msgsz, "%s", f.msg);
 		return test_answer(resp, 0, msg);
 	}
 	pr = run_probe(r, piece, type, value, msg, msgsz);
@@ -162,8 +157,10 @@ test_value(struct req *r, struct resp *resp, const char *piece,
 int
 h_conn_test(struct req *r, struct resp *resp)
 {
-	json_object	*t, *p, *v;
-	char		 msg[200];
+	struct core	 c;
+	struct fail	 f;
+	json_object	*t, *p, *v, *got;
+	char		 msg[300];
 	int		 ok;
 
 	if (!json_object_object_get_ex(r->json, "type", &t) ||
@@ -177,25 +174,13 @@ h_conn_test(struct req *r, struct resp *resp)
 	if (strcmp(json_object_get_string(t), "OAUTH2") == 0 &&
 	    json_object_object_get_ex(v, "code", NULL)) {
 		/* As the original: the test performs the exchange. */
-		json_object	*got = NULL, *e;
-		int		 st, ig;
-
-		st = oauth2_exchange(r, resp, piece_short_name(
-		    json_object_get_string(p)), NULL, v, &got, msg,
-		    sizeof(msg), &ig);
-		if (st == 0) {
-			vault_discard(got);
+		core_of(&c, r);
+		if (oauth2_exchange(&c, &f, piece_short_name(
+		    json_object_get_string(p)), NULL, v, &got) == 0)
 			return test_answer(resp, 1, "Connection successful");
-		}
-		if (st == 400 && resp->body == NULL)
-			return test_answer(resp, 0, msg);
-		if (st == 400 || st == 404) {
-			snprintf(msg, sizeof(msg), "%s",
-			    json_object_object_get_ex(resp->body, "error", &e) ?
-			    json_object_get_string(e) : "Invalid request");
-			return test_answer(resp, 0, msg);
-		}
-		return st;
+		if (f.status == 400 || f.status == 404)
+			return test_answer(resp, 0, f.msg);
+		return resp_fail(resp, &f);
 	}
 	if (!conn_type_valid(json_object_get_string(t)))
 		return test_answer(resp, 0, "Unknown connection type");
@@ -203,39 +188,45 @@ h_conn_test(struct req *r, struct resp *resp)
 	    json_object_get_string(t), v, &ok, msg, sizeof(msg));
 }
 
-/* POST /api/app-connections/{id}/test: sets ACTIVE or ERROR. */
+/*
+ * POST /api/app-connections/{id}/test: sets ACTIVE or ERROR.  An OAuth2
+ * connection is tested as it would be used: a token due is refreshed
+ * first; a refresh that failed without the provider revoking anything
+ * leaves the status as it is.
+ */
 int
 h_conn_test_saved(struct req *r, struct resp *resp)
 {
-	struct conn_row	 c;
+	struct core	 c;
+	struct fail	 f;
+	struct conn_row	 row;
+	struct fresh	 fr;
 	json_object	*value;
 	char		 msg[200], *json;
 	enum db_rc	 rc;
 	int		 st, ok;
 
-	if ((st = conn_open(r, resp, r->param[0], &c, &value)) != 0)
-		return st;
-	if (value != NULL && strcmp(c.type, "OAUTH2") == 0) {
-		/* Tested as it would be used: a token due is refreshed. */
-		vault_discard(value);
-		st = oauth2_fresh(r, resp, r->param[0], r->who.user_id,
-		    &value, msg,
-		    sizeof(msg));
-		if (st == 409)
-			return test_answer(resp, 0, msg);
-		if (st != 0)
-			return st;
+	core_of(&c, r);
+	if (conn_open(&c, &f, r->param[0], &row, &value) == -1)
+		return resp_fail(resp, &f);
+	if (value != NULL && strcmp(row.type, "OAUTH2") == 0) {
+		if (conn_fresh(&c, &f, r->param[0], &fr) == -1) {
+			if (f.status == 409)
+				return test_answer(resp, 0, f.msg);
+			if (strcmp(f.code, "refresh_failed") == 0)
+				return test_answer(resp, 0, f.msg);
+			return resp_fail(resp, &f);
+		}
+		value = fr.value;
 	}
 	if (value == NULL) {
 		ok = 0;
 		snprintf(msg, sizeof(msg), "The stored credential cannot be "
 		    "read");
 		st = test_answer(resp, 0, msg);
-	} else {
-		st = test_value(r, resp, c.piece_name, c.type, value, &ok, msg,
-		    sizeof(msg));
-		vault_discard(value);
-	}
+	} else
+		st = test_value(r, resp, row.piece_name, row.type, value, &ok,
+		    msg, sizeof(msg));
 	if (st != 200)
 		return st;
 	rc = db_conn_set_status(r->db, r->arena, r->param[0], r->who.user_id,
@@ -250,7 +241,7 @@ int
 h_integ_test(struct req *r, struct resp *resp)
 {
 	json_object	*t, *cfg, *value;
-	char		 msg[200];
+	char		 msg[300];
 	int		 ok, st;
 
 	if (!json_object_object_get_ex(r->json, "type", &t) ||
@@ -260,6 +251,7 @@ h_integ_test(struct req *r, struct resp *resp)
 	    !json_object_is_type(cfg, json_type_object))
 		return resp_error(resp, 400, "invalid_request",
 		    "Type and config are required");
+	/* value shares cfg with the body, whose arena wipes it. */
 	value = json_object_new_object();
 	json_object_object_add(value, "type",
 	    json_object_new_string("CUSTOM_AUTH"));

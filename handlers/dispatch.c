@@ -8,40 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../fcgi/metrics.h"
 #include "handlers.h"
-
-/* Maps a database failure to its answer; returns the status. */
-int
-resp_db_error(struct resp *resp, enum db_rc rc)
-{
-	switch (rc) {
-	case DB_UNAVAILABLE:
-		metrics_db(MD_UNAVAILABLE);
-		return resp_error(resp, 503, "database_unavailable",
-		    "Database unavailable");
-	case DB_READONLY:
-		return resp_error(resp, 503, "database_read_only",
-		    "The database accepts no changes at the moment (read-only "
-		    "or out of disk space); nothing was changed");
-	case DB_NOTFOUND:
-		return resp_error(resp, 404, "not_found", "Not found");
-	case DB_CONFLICT:
-		return resp_error(resp, 409, "conflict", "Conflict");
-	default:
-		return resp_error(resp, 500, "internal", "Internal error");
-	}
-}
-
-/* Answers 200 {"success":true}. */
-int
-resp_success(struct resp *resp)
-{
-	json_object	*o = json_object_new_object();
-
-	json_object_object_add(o, "success", json_object_new_boolean(1));
-	return resp_json(resp, 200, o);
-}
 
 static int
 is_json_ctype(const char *ct)

@@ -8,12 +8,15 @@
 
 #include "../fcgi/http.h"
 #include "../db/db.h"
+#include "../core/core.h"
 
 extern const struct route routes[];
 
 int	dispatch(struct req *, struct resp *);
 int	resp_db_error(struct resp *, enum db_rc);
+int	resp_fail(struct resp *, const struct fail *);
 int	resp_success(struct resp *);
+void	core_of(struct core *, struct req *);
 
 /* health.c */
 int	h_health_get(struct req *, struct resp *);
@@ -46,40 +49,8 @@ int	h_auth_link(struct req *, struct resp *);
 int	h_auth_logout(struct req *, struct resp *);
 int	h_auth_session(struct req *, struct resp *);
 int	h_user_get(struct req *, struct resp *);
-/* connvalue.c */
-int		 conn_type_valid(const char *);
-const char	*piece_short_name(const char *);
-json_object	*piece_auth_find(json_object *, const char *, int *);
-int		 conn_value_validate(const char *, json_object *,
-		    json_object *, int *, const char **, char *, size_t);
-void		 conn_value_field(const char *, const char **);
-void		 conn_value_redact(json_object *, json_object *);
-int		 conn_value_apply_config(json_object *, const char *,
-		    json_object *);
-
-/* vault.c: sealing connection values under the key ring. */
-int		 vault_seal(struct req *, const char *, json_object *,
-		    struct sealed_ref *);
-json_object	*vault_open(struct req *, const char *,
-		    const struct conn_row *);
-void		 vault_discard(json_object *);
-
 /* connections.c */
 int	resp_raw(struct resp *, int, const char *);
-int	piece_auth_lookup(struct req *, struct resp *, const char *,
-	    const char *, json_object **, char **);
-int	conn_store(struct req *, struct resp *, struct conn_write *,
-	    json_object *, int, char **);
-int	conn_upsert_body(struct req *, struct resp *, json_object *, char **);
-int	conn_open(struct req *, struct resp *, const char *,
-	    struct conn_row *, json_object **);
-int	conn_redact(struct req *, struct resp *, const struct conn_row *,
-	    json_object *);
-int	conn_check_value(struct req *, struct resp *, const char *,
-	    const char *, const char *, json_object *, json_object **, int *,
-	    char **);
-int	conn_apply_config(struct req *, struct resp *, const char *,
-	    const char *, json_object *, char **);
 int	h_conn_list(struct req *, struct resp *);
 int	h_conn_upsert(struct req *, struct resp *);
 int	h_conn_get(struct req *, struct resp *);
@@ -94,7 +65,6 @@ int	h_integ_update(struct req *, struct resp *);
 int	h_integ_delete(struct req *, struct resp *);
 
 /* conntest.c */
-int	probe_expand(const char *, json_object *, int, char *, size_t);
 int	h_conn_test(struct req *, struct resp *);
 int	h_conn_test_saved(struct req *, struct resp *);
 int	h_integ_test(struct req *, struct resp *);
@@ -117,12 +87,6 @@ int	h_pieces_list(struct req *, struct resp *);
 int	h_pieces_get(struct req *, struct resp *);
 
 /* oauth2.c */
-int	pkce_challenge(const char *, char [44]);
-int	oauth2_exchange(struct req *, struct resp *, const char *, const char *,
-	    json_object *, json_object **, char *, size_t, int *);
-int	oauth2_due(json_object *, long long);
-int	oauth2_fresh(struct req *, struct resp *, const char *, const char *,
-	    json_object **, char *, size_t);
 int	h_oauth2_start(struct req *, struct resp *);
 int	h_oauth2_callback(struct req *, struct resp *);
 

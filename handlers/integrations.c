@@ -20,14 +20,16 @@ integ_not_found(struct resp *resp)
 	return resp_error(resp, 404, "not_found", "Integration not found");
 }
 
+/* Adds a deep copy of src[from] to dst as to, when src has it. */
 static void
 copy_field(json_object *dst, json_object *src, const char *from,
     const char *to)
 {
-	json_object	*v;
+	json_object	*v, *c = NULL;
 
-	if (json_object_object_get_ex(src, from, &v))
-		json_object_object_add(dst, to, json_object_get(v));
+	if (json_object_object_get_ex(src, from, &v) &&
+	    json_object_deep_copy(v, &c, NULL) == 0)
+		json_object_object_add(dst, to, c);
 }
 
 /* {id, name, type[, config], createdAt, updatedAt} from a connection. */
@@ -52,7 +54,10 @@ integ_object(const char *connjson, json_object *config)
 	return o;
 }
 
-/* The flat config of a (secret-free) value, as the original client maps it. */
+/*
+ * The flat config of a secret-free value, as the original client maps it:
+ * a new object of copies.
+ */
 static json_object *
 flat_config(const char *type, json_object *value)
 {
@@ -61,9 +66,10 @@ flat_config(const char *type, json_object *value)
 	if (strcmp(type, "CUSTOM_AUTH") == 0) {
 		if (json_object_object_get_ex(value, "props", &props) &&
 		    json_object_is_type(props, json_type_object)) {
-			json_object_object_foreach(props, k, v)
-				json_object_object_add(cfg, k,
-				    json_object_get(v));
+			json_object_object_foreach(props, k, v) {
+				(void)v;
+				copy_field(cfg, props, k, k);
+			}
 		}
 	} else if (strcmp(type, "BASIC_AUTH") == 0)
 		copy_field(cfg, value, "username", "username");
@@ -96,6 +102,8 @@ h_integ_list(struct req *r, struct resp *resp)
 int
 h_integ_create(struct req *r, struct resp *resp)
 {
+	struct core	 c;
+	struct fail	 f;
 	json_object	*type, *config, *name, *b, *value;
 	unsigned char	 rnd[8];
 	char		 ext[160], suffix[9];
@@ -136,33 +144,35 @@ h_integ_create(struct req *r, struct resp *resp)
 	    json_object_new_string("CUSTOM_AUTH"));
 	json_object_object_add(value, "props", json_object_get(config));
 	json_object_object_add(b, "value", value);
-	st = conn_upsert_body(r, resp, b, &json);
+	/* b shares config with the body, whose arena wipes it. */
+	core_of(&c, r);
+	st = conn_upsert(&c, &f, b, &json);
 	json_object_put(b);
-	if (st != 0)
-		return st;
+	if (st == -1)
+		return resp_fail(resp, &f);
 	return resp_json(resp, 200, integ_object(json, NULL));
 }
 
 static int
 integ_answer(struct req *r, struct resp *resp, const char *id)
 {
-	struct conn_row	 c;
-	json_object	*value;
-	int		 st;
+	struct core	 c;
+	struct fail	 f;
+	struct conn_row	 row;
+	json_object	*value, *pub, *o;
 
-	if ((st = conn_open(r, resp, id, &c, &value)) != 0)
-		return st == 404 ? integ_not_found(resp) : st;
+	core_of(&c, r);
+	if (conn_open(&c, &f, id, &row, &value) == -1)
+		return f.status == 404 ? integ_not_found(resp) :
+		    resp_fail(resp, &f);
 	if (value == NULL)
 		return resp_error(resp, 500, "value_unreadable",
 		    "The integration's value cannot be read");
-	if ((st = conn_redact(r, resp, &c, value)) != 0) {
-		vault_discard(value);
-		return st;
-	}
-	st = resp_json(resp, 200, integ_object(c.json,
-	    flat_config(c.type, value)));
-	vault_discard(value);
-	return st;
+	if (conn_redact(&c, &f, &row, value, &pub) == -1)
+		return resp_fail(resp, &f);
+	o = integ_object(row.json, flat_config(row.type, pub));
+	json_object_put(pub);
+	return resp_json(resp, 200, o);
 }
 
 /* GET /api/integrations/{id}: with config, secrets left out. */
@@ -176,11 +186,12 @@ h_integ_get(struct req *r, struct resp *resp)
 int
 h_integ_update(struct req *r, struct resp *resp)
 {
+	struct core	 c;
+	struct fail	 f;
 	json_object	*name, *config;
 	const char	*n = NULL;
 	char		*json;
 	enum db_rc	 rc;
-	int		 st;
 
 	if (json_object_object_get_ex(r->json, "name", &name) &&
 	    json_object_is_type(name, json_type_string) &&
@@ -188,9 +199,11 @@ h_integ_update(struct req *r, struct resp *resp)
 		n = json_object_get_string(name);
 	if (json_object_object_get_ex(r->json, "config", &config) &&
 	    config != NULL) {
-		st = conn_apply_config(r, resp, r->param[0], n, config, &json);
-		if (st != 0)
-			return st == 404 ? integ_not_found(resp) : st;
+		core_of(&c, r);
+		if (conn_apply_config(&c, &f, r->param[0], n, config,
+		    &json) == -1)
+			return f.status == 404 ? integ_not_found(resp) :
+			    resp_fail(resp, &f);
 	} else {
 		rc = db_conn_rename(r->db, r->arena, r->param[0],
 		    r->who.user_id, n, NULL, &json);

@@ -68,17 +68,26 @@ refuse(struct req *r, struct resp *resp, struct cred_audit *au,
 	return resp_error(resp, status, code, "%s", msg);
 }
 
+/* Refuses with a service's failure; outcome is recorded. */
+static int
+refuse_fail(struct req *r, struct resp *resp, struct cred_audit *au,
+    const char *outcome, const struct fail *f)
+{
+	(void)audit(r, au, outcome);
+	return resp_fail(resp, f);
+}
+
 int
 h_wf_credentials(struct req *r, struct resp *resp)
 {
 	struct cred_target	 t;
 	struct cred_audit	 au;
+	struct core		 c;
+	struct fail		 f;
+	struct fresh		 fr;
 	json_object		*v, *o;
 	const char		*node = req_query(r, "nodeId");
 	const char		*outcome = "granted", *auth[3];
-	char			 msg[256];
-	long long		 claimed;
-	size_t			 i;
 	enum db_rc		 rc;
 	int			 st;
 
@@ -125,42 +134,43 @@ h_wf_credentials(struct req *r, struct resp *resp)
 	if (strcmp(t.status, "MISSING") == 0)
 		return refuse(r, resp, &au, "connection_missing", 409,
 		    "connection_missing", "The connection has no credentials");
-	if ((v = vault_open(r, t.id, &t.sealed)) == NULL)
+	core_of(&c, r);
+	c.owner = t.owner;
+	if ((v = vault_open_row(&c, t.id, &t.sealed)) == NULL)
 		return refuse(r, resp, &au, "value_unreadable", 500,
 		    "value_unreadable", "The connection's value cannot be read");
 
 	if (strcmp(t.type, "OAUTH2") == 0 &&
 	    oauth2_due(v, (long long)time(NULL))) {
-		claimed = json_object_get_int64(json_object_object_get(v,
-		    "claimed_at"));
-		vault_discard(v);
-		st = oauth2_fresh(r, resp, t.id, t.owner, &v, msg,
-		    sizeof(msg));
-		if (st == 409) {
-			json_object_put(resp->body);
-			resp->body = NULL;
-			return refuse(r, resp, &au, "connection_expired", 409,
-			    "connection_expired", msg);
-		}
-		if (st != 0) {
+		if (conn_fresh(&c, &f, t.id, &fr) == -1) {
+			if (f.status == 409)
+				return refuse_fail(r, resp, &au,
+				    "connection_expired", &f);
+			if (strcmp(f.code, "refresh_failed") == 0)
+				return refuse_fail(r, resp, &au,
+				    "refresh_failed", &f);
 			(void)audit(r, &au, "error");
-			return st;
+			return resp_fail(resp, &f);
 		}
-		if (json_object_get_int64(json_object_object_get(v,
-		    "claimed_at")) != claimed)
+		v = fr.value;
+		if (fr.refreshed)
 			outcome = "refreshed";
+		if (fr.stale)
+			au.refresh_failure = arena_printf(r->arena,
+			    "refresh_failed: %s", fr.reason);
 	}
 
-	for (i = 0; server_only[i] != NULL; i++) {
-		if (json_object_object_get_ex(v, server_only[i], &o)) {
-			json_wipe(o);
-			json_object_object_del(v, server_only[i]);
-		}
-	}
+	/*
+	 * The answer is a copy of v without what stays on the server: v
+	 * itself belongs to the arena, which wipes it.
+	 */
+	if ((v = conn_value_without(v, server_only)) == NULL)
+		return refuse(r, resp, &au, "error", 500, "internal",
+		    "Internal error");
 	au.keys = key_names(r, v);
 	au.source = "database";
 	if (audit(r, &au, outcome) == -1) {
-		vault_discard(v);
+		json_object_put(v);
 		return resp_error(resp, 503, "audit_unavailable",
 		    "The resolution could not be recorded; try again");
 	}

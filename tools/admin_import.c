@@ -16,9 +16,10 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
+#include "../fcgi/http.h"
 #include "../db/db.h"
 #include "../db/seal.h"
-#include "../handlers/handlers.h"
+#include "../core/core.h"
 #include "admin.h"
 
 #define EX_USAGE	64

@@ -13,7 +13,7 @@
 #include "../fcgi/egress.h"
 #include "../fcgi/log.h"
 #include "../db/db.h"
-#include "piecesync.h"
+#include "../core/piecesync.h"
 
 #define EX_USAGE	64
 

@@ -1,5 +1,7 @@
--- $1 id, $2 owner, $3..$6 the sealed value, $7 status, $8 reason
+-- $1 id, $2 owner, $3..$6 the sealed value, $7 status, $8 reason: a
+-- refresh succeeded, so the sweep's backoff starts over
 UPDATE apconn.app_connection SET value = jsonb_build_object('v', 1,
     'kid', $3::text, 'iv', $4::text, 'ct', $5::text, 'tag', $6::text),
-    status = $7, status_reason = $8, status_at = now(), updated_at = now()
+    status = $7, status_reason = $8, status_at = now(), updated_at = now(),
+    refresh_failures = 0, refresh_retry_at = NULL
 WHERE id = $1 AND owner_id = $2

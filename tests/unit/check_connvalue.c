@@ -153,14 +153,23 @@ static const struct {
 
 START_TEST(test_redact)
 {
-	json_object	*value, *def = NULL;
+	json_object	*value, *def = NULL, *pub;
+	char		*before;
 
 	value = json_tokener_parse(rcases[_i].value);
+	before = strdup(json_object_to_json_string_ext(value,
+	    JSON_C_TO_STRING_PLAIN));
 	if (rcases[_i].with_def)
 		def = json_tokener_parse(pg_auth);
-	conn_value_redact(value, def);
-	ck_assert_str_eq(json_object_to_json_string_ext(value,
+	pub = conn_value_public(value, def);
+	ck_assert_ptr_nonnull(pub);
+	ck_assert_str_eq(json_object_to_json_string_ext(pub,
 	    JSON_C_TO_STRING_PLAIN), rcases[_i].want);
+	/* The stored value is the caller's: read, never changed. */
+	ck_assert_str_eq(json_object_to_json_string_ext(value,
+	    JSON_C_TO_STRING_PLAIN), before);
+	free(before);
+	json_object_put(pub);
 	json_object_put(value);
 	json_object_put(def);
 }
@@ -194,18 +203,53 @@ static const struct {
 
 START_TEST(test_apply_config)
 {
-	json_object	*value, *config;
-	int		 rc;
+	json_object	*value, *config, *out;
+	char		*before, *cbefore;
 
 	value = json_tokener_parse(mcases[_i].stored);
 	config = json_tokener_parse(mcases[_i].config);
-	rc = conn_value_apply_config(value, mcases[_i].type, config);
-	ck_assert_int_eq(rc, mcases[_i].want);
-	if (rc == 0)
-		ck_assert_str_eq(json_object_to_json_string_ext(value,
+	before = strdup(json_object_to_json_string_ext(value,
+	    JSON_C_TO_STRING_PLAIN));
+	cbefore = strdup(json_object_to_json_string_ext(config,
+	    JSON_C_TO_STRING_PLAIN));
+	out = conn_value_with_config(value, mcases[_i].type, config);
+	ck_assert_int_eq(out != NULL ? 0 : -1, mcases[_i].want);
+	if (out != NULL)
+		ck_assert_str_eq(json_object_to_json_string_ext(out,
 		    JSON_C_TO_STRING_PLAIN), mcases[_i].result);
+	/* Both inputs are read, never changed. */
+	ck_assert_str_eq(json_object_to_json_string_ext(value,
+	    JSON_C_TO_STRING_PLAIN), before);
+	ck_assert_str_eq(json_object_to_json_string_ext(config,
+	    JSON_C_TO_STRING_PLAIN), cbefore);
+	free(before);
+	free(cbefore);
+	json_object_put(out);
 	json_object_put(value);
 	json_object_put(config);
+}
+END_TEST
+
+START_TEST(test_without)
+{
+	static const char *const drop[] = { "client_secret", "code", NULL };
+	json_object	*value, *out;
+
+	value = json_tokener_parse("{\"type\":\"OAUTH2\",\"client_secret\":"
+	    "\"s\",\"access_token\":\"t\",\"props\":{\"a\":1},\"code\":"
+	    "\"c\"}");
+	out = conn_value_without(value, drop);
+	ck_assert_str_eq(json_object_to_json_string_ext(out,
+	    JSON_C_TO_STRING_PLAIN), "{\"type\":\"OAUTH2\",\"access_token\":"
+	    "\"t\",\"props\":{\"a\":1}}");
+	/* Deep copies: changing the copy leaves the original alone. */
+	json_object_object_add(json_object_object_get(out, "props"), "b",
+	    json_object_new_int(2));
+	ck_assert_int_eq(json_object_object_length(
+	    json_object_object_get(value, "props")), 1);
+	ck_assert_int_eq(json_object_object_length(value), 5);
+	json_object_put(out);
+	json_object_put(value);
 }
 END_TEST
 
@@ -271,6 +315,7 @@ connvalue_suite(void)
 	tcase_add_test(tc, test_auth_find);
 	tcase_add_loop_test(tc, test_redact, 0, NELEM(rcases));
 	tcase_add_loop_test(tc, test_apply_config, 0, NELEM(mcases));
+	tcase_add_test(tc, test_without);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_probe_expand);
 	tcase_add_test(tc, test_pkce_vector);

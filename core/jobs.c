@@ -14,7 +14,7 @@
 #include "../fcgi/metrics.h"
 #include "../db/db.h"
 #include "../db/seal.h"
-#include "../handlers/handlers.h"
+#include "core.h"
 #include "jobs.h"
 #include "piecesync.h"
 
@@ -80,65 +80,116 @@ run_piece_sync(struct db *db, const struct config *cfg, const char *host)
 	db_job_unlock(db, JOB_LOCK_PIECE_SYNC);
 }
 
+/* What one refresh sweep saw, for its summary line and job_runs. */
+struct sweep_tally {
+	unsigned long	checked, refreshed, failed, unusable, skipped,
+			waiting;
+	unsigned	warned;		/* example warnings logged */
+};
+
+#define SWEEP_EXAMPLES	3		/* failures logged one by one */
+
+static void
+sweep_warn(struct sweep_tally *t, const char *id, const char *why)
+{
+	if (t->warned++ < SWEEP_EXAMPLES)
+		log_warnx("refresh sweep: connection %s: %s", id, why);
+}
+
 /*
- * The refresh sweep: every ACTIVE OAuth2 connection is opened and, when
- * due, refreshed exactly as a use would (oauth2_fresh, row lock
- * included), as its owner.
+ * One connection of the sweep, refreshed when due exactly as a use would
+ * (conn_fresh, row lock included), as its owner.  Whatever it opens
+ * belongs to a, which the caller resets.
+ */
+static void
+sweep_one(struct core *c, struct sweep_tally *t, const struct oauth2_due *d)
+{
+	struct fail	f;
+	struct fresh	fr;
+
+	memset(&f, 0, sizeof(f));
+	c->owner = d->owner;
+	t->checked++;
+	if (conn_fresh(c, &f, d->id, &fr) == 0) {
+		if (fr.stale) {
+			t->failed++;
+			sweep_warn(t, d->id, fr.reason);
+		} else if (fr.refreshed)
+			t->refreshed++;
+		return;
+	}
+	if (f.status == 409)
+		t->unusable++;
+	else {
+		t->failed++;
+		sweep_warn(t, d->id, f.msg);
+	}
+}
+
+/*
+ * The refresh sweep: every ACTIVE OAuth2 connection, in id order, a batch
+ * at a time.  A connection whose piece is not in the catalogue is skipped
+ * (nothing could refresh it), and so is one the sweep backs off from
+ * after failed refreshes (refresh_retry_at); the summary counts both.
  */
 static void
 run_refresh_sweep(struct db *db, const struct config *cfg,
     struct keyring *keys, const char *host)
 {
-	struct arena	 a, ra;
-	struct req	 r;
-	struct resp	 resp;
-	json_object	*value;
-	char		 after[80] = "", msg[256], summary[160], **ids, **owners;
-	size_t		 n, i;
-	unsigned long	 checked = 0, unusable = 0, failed = 0;
-	double		 started = now_epoch();
-	int		 st;
+	struct arena		 batch, step;
+	struct core		 c;
+	struct sweep_tally	 t;
+	struct oauth2_due	*rows;
+	char			*after, summary[256];
+	size_t			 n, i;
+	double			 started = now_epoch();
 
 	if (!db_job_lock(db, JOB_LOCK_REFRESH))
 		return;
-	arena_init(&a, 16 << 20);
-	arena_init(&ra, 8 << 20);
+	memset(&t, 0, sizeof(t));
+	arena_init(&batch, 16 << 20);
+	arena_init(&step, 8 << 20);
+	memset(&c, 0, sizeof(c));
+	c.arena = &step;
+	c.db = db;
+	c.keys = keys;
+	c.cfg = cfg;
+	c.reqid = "refresh-sweep";
+	c.quiet = 1;
+	if ((after = strdup("")) == NULL)
+		goto out;
 	for (;;) {
-		arena_reset(&a);
-		if (db_oauth2_batch(db, &a, after, 200, &ids, &owners, &n) !=
+		arena_reset(&batch);
+		if (db_oauth2_batch(db, &batch, after, 200, &rows, &n) !=
 		    DB_OK || n == 0)
 			break;
 		for (i = 0; i < n; i++) {
-			snprintf(after, sizeof(after), "%s", ids[i]);
-			memset(&r, 0, sizeof(r));
-			memset(&resp, 0, sizeof(resp));
-			r.arena = &ra;
-			r.db = db;
-			r.cfg = cfg;
-			r.keys = keys;
-			r.who.user_id = owners[i];
-			snprintf(r.id, sizeof(r.id), "refresh-sweep");
-			st = oauth2_fresh(&r, &resp, ids[i], owners[i], &value, msg,
-			    sizeof(msg));
-			checked++;
-			if (st == 0)
-				vault_discard(value);
-			else if (st == 409)
-				unusable++;
+			if (!rows[i].known)
+				t.skipped++;
+			else if (rows[i].waiting)
+				t.waiting++;
 			else
-				failed++;
-			json_object_put(resp.body);
-			arena_reset(&ra);
+				sweep_one(&c, &t, &rows[i]);
+			arena_reset(&step);
 		}
+		/* The next batch starts after the last id of this one. */
+		free(after);
+		if ((after = strdup(rows[n - 1].id)) == NULL)
+			break;
 	}
-	snprintf(summary, sizeof(summary), "%lu checked, %lu unusable, %lu "
-	    "failed", checked, unusable, failed);
-	metrics_job(MJ_OAUTH2_REFRESH, failed == 0, (long long)time(NULL));
-	(void)db_job_record(db, "oauth2_refresh", host, started, failed == 0,
+out:
+	free(after);
+	snprintf(summary, sizeof(summary), "%lu checked, %lu refreshed, %lu "
+	    "failed, %lu unusable, %lu skipped (piece not in the catalogue), "
+	    "%lu backing off", t.checked, t.refreshed, t.failed, t.unusable,
+	    t.skipped, t.waiting);
+	log_info("refresh sweep: %s", summary);
+	metrics_job(MJ_OAUTH2_REFRESH, t.failed == 0, (long long)time(NULL));
+	(void)db_job_record(db, "oauth2_refresh", host, started, t.failed == 0,
 	    summary);
 	db_job_unlock(db, JOB_LOCK_REFRESH);
-	arena_free(&a);
-	arena_free(&ra);
+	arena_free(&batch);
+	arena_free(&step);
 }
 
 /*

@@ -12,8 +12,9 @@
 #include <json-c/json.h>
 
 #include "../fcgi/egress.h"
+#include "../fcgi/http.h"
 #include "../db/db.h"
-#include "../handlers/handlers.h"
+#include "core.h"
 #include "piecesync.h"
 
 #define LIST_MAX	(64 * 1024 * 1024)

@@ -2,7 +2,7 @@
  * Connection values, without I/O: validation against a piece's auth
  * definition, the secret-free view, and the flat-config update of the
  * original workflow builder.  All functions work on json-c objects owned
- * by the caller.
+ * by the caller and never change them; what they build is new.
  */
 #include "config.h"
 
@@ -13,8 +13,9 @@
 
 #include <openssl/crypto.h>
 
+#include "../fcgi/http.h"
 #include "../db/token.h"
-#include "handlers.h"
+#include "core.h"
 
 /* Value fields that are secrets whatever the type. */
 static const char *const secret_fields[] = {
@@ -328,115 +329,198 @@ prop_is_public(json_object *def, const char *name)
 	    strcmp(t, "PASSWORD") != 0;
 }
 
-/* Wipes the strings of key k of o, then deletes it. */
-static void
-wipe_del(json_object *o, const char *k)
+/* A deep copy of o (json-c's own), or NULL. */
+static json_object *
+copy_of(json_object *o)
 {
-	json_object	*v;
+	json_object	*c = NULL;
 
-	if (json_object_object_get_ex(o, k, &v))
-		json_wipe(v);
-	json_object_object_del(o, k);
+	if (o == NULL || json_object_deep_copy(o, &c, NULL) != 0)
+		return NULL;
+	return c;
 }
 
-/*
- * Removes every secret from value in place, wiping it first: the fixed
- * secret fields and, for a CUSTOM_AUTH value, every prop that def does
- * not declare with a non-secret type (fail closed: undeclared props, and
- * all props of an unknown piece, go).
- */
-void
-conn_value_redact(json_object *value, json_object *def)
+static int
+is_secret_field(const char *k)
 {
-	json_object	*props;
-	const char	*t, *drop;
-	size_t		 i;
+	size_t	i;
 
 	for (i = 0; secret_fields[i] != NULL; i++)
-		wipe_del(value, secret_fields[i]);
-	t = json_str(value, "type");
-	if (t == NULL || strcmp(t, "CUSTOM_AUTH") != 0)
-		return;		/* OAUTH2 props are configuration */
-	if (!json_object_object_get_ex(value, "props", &props) ||
-	    !json_object_is_type(props, json_type_object))
-		return;
-	/* Deleting while iterating is undefined: one at a time, no cap. */
-	do {
-		drop = NULL;
-		json_object_object_foreach(props, k, v) {
-			(void)v;
-			if (!prop_is_public(def, k)) {
-				drop = k;
-				break;
-			}
-		}
-		if (drop != NULL)
-			wipe_del(props, drop);
-	} while (drop != NULL);
-}
-
-static void
-set_if_given(json_object *dst, const char *k, json_object *config,
-    const char *ck)
-{
-	json_object	*v;
-
-	if (json_object_object_get_ex(config, ck, &v) && !is_blank(v))
-		json_object_object_add(dst, k, json_object_get(v));
+		if (strcmp(k, secret_fields[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /*
- * Applies a flat config (the original's edit screen: only the fields the
- * user typed) to a stored value of type, in place.  A missing or empty
- * field keeps the stored one.  Returns 0, or -1 when config is not an
- * object of plain values.
+ * The secret-free view of value: a new object (the caller's) holding
+ * copies of what is not a secret: not the fixed secret fields and, for a
+ * CUSTOM_AUTH value, only the props that def declares with a non-secret
+ * type (fail closed: undeclared props, and all props of an unknown piece,
+ * are left out).  No secret is ever copied.  NULL when out of memory.
  */
-int
-conn_value_apply_config(json_object *value, const char *type,
+json_object *
+conn_value_public(json_object *value, json_object *def)
+{
+	json_object	*o, *props;
+	const char	*t = json_str(value, "type");
+	int		 custom = t != NULL && strcmp(t, "CUSTOM_AUTH") == 0;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	json_object_object_foreach(value, k, v) {
+		if (is_secret_field(k))
+			continue;
+		if (custom && strcmp(k, "props") == 0 &&
+		    json_object_is_type(v, json_type_object)) {
+			/* OAUTH2 props are configuration: copied whole. */
+			props = json_object_new_object();
+			json_object_object_foreach(v, pk, pv) {
+				if (prop_is_public(def, pk))
+					json_object_object_add(props, pk,
+					    copy_of(pv));
+			}
+			json_object_object_add(o, k, props);
+			continue;
+		}
+		if (custom && strcmp(k, "props") == 0)
+			continue;
+		json_object_object_add(o, k, copy_of(v));
+	}
+	return o;
+}
+
+/* Adds a deep copy of src[sk] to dst as k, when src has it. */
+void
+value_copy_member(json_object *dst, const char *k, json_object *src,
+    const char *sk)
+{
+	json_object	*v, *c = NULL;
+
+	if (json_object_object_get_ex(src, sk, &v) && v != NULL &&
+	    json_object_deep_copy(v, &c, NULL) == 0)
+		json_object_object_add(dst, k, c);
+}
+
+/*
+ * A new object (the caller's) holding deep copies of the members of value
+ * whose keys are not in drop (a NULL-terminated list); value is left as
+ * it is.  NULL when out of memory.
+ */
+json_object *
+conn_value_without(json_object *value, const char *const drop[])
+{
+	json_object	*o, *c;
+	size_t		 i;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	json_object_object_foreach(value, k, v) {
+		for (i = 0; drop[i] != NULL; i++)
+			if (strcmp(k, drop[i]) == 0)
+				break;
+		if (drop[i] != NULL)
+			continue;
+		if (v != NULL && (c = copy_of(v)) == NULL) {
+			json_release_wiped(o);
+			return NULL;
+		}
+		json_object_object_add(o, k, v != NULL ? c : NULL);
+	}
+	return o;
+}
+
+/* What the flat config puts in key k of a stored value of type, or NULL. */
+static json_object *
+replacement(const char *type, json_object *config, const char *k)
+{
+	json_object	*v;
+	static const char *const oauth2[] = { "client_id", "client_secret",
+	    "redirect_url", "scope", NULL };
+	size_t		 i;
+
+	if (strcmp(type, "BASIC_AUTH") == 0) {
+		if ((strcmp(k, "username") == 0 || strcmp(k, "password") == 0) &&
+		    json_object_object_get_ex(config, k, &v) && !is_blank(v))
+			return v;
+	} else if (strcmp(type, "OAUTH2") == 0) {
+		for (i = 0; oauth2[i] != NULL; i++)
+			if (strcmp(k, oauth2[i]) == 0 &&
+			    json_object_object_get_ex(config, k, &v) &&
+			    !is_blank(v))
+				return v;
+	} else if (strcmp(type, "SECRET_TEXT") == 0 &&
+	    strcmp(k, "secret_text") == 0) {
+		if (nonempty_string(config, "secret_text")) {
+			json_object_object_get_ex(config, k, &v);
+			return v;
+		}
+		/* Else the first non-empty string of the config. */
+		json_object_object_foreach(config, ck, cv) {
+			(void)ck;
+			if (!is_blank(cv) && json_object_is_type(cv,
+			    json_type_string))
+				return cv;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A stored value of type with a flat config applied (the original's edit
+ * screen sends only the fields the user typed: a missing or empty field
+ * keeps the stored one; CUSTOM_AUTH props merge over the stored ones).
+ * Returns a new object built from copies (the caller's: it holds
+ * secrets), or NULL when config is not an object of plain values.  value
+ * and config are left as they are.
+ */
+json_object *
+conn_value_with_config(json_object *value, const char *type,
     json_object *config)
 {
-	json_object	*props;
-	const char	*first = NULL;
+	json_object	*o, *props, *r;
+	static const char *const added[] = { "username", "password",
+	    "client_id", "client_secret", "redirect_url", "scope",
+	    "secret_text", NULL };
+	int		 custom = strcmp(type, "CUSTOM_AUTH") == 0;
+	size_t		 i;
 
 	if (!json_object_is_type(config, json_type_object) ||
-	    !flat_scalars(config))
-		return -1;
-	if (strcmp(type, "CUSTOM_AUTH") == 0) {
-		if (!json_object_object_get_ex(value, "props", &props) ||
-		    !json_object_is_type(props, json_type_object)) {
-			props = json_object_new_object();
-			json_object_object_add(value, "props", props);
-		}
-		json_object_object_foreach(config, k, v) {
-			if (!is_blank(v))
-				json_object_object_add(props, k,
-				    json_object_get(v));
-		}
-	} else if (strcmp(type, "SECRET_TEXT") == 0) {
-		if (nonempty_string(config, "secret_text"))
-			set_if_given(value, "secret_text", config,
-			    "secret_text");
-		else {
-			json_object_object_foreach(config, k, v) {
-				(void)k;
-				if (first == NULL && !is_blank(v) &&
-				    json_object_is_type(v, json_type_string)) {
-					first = json_object_get_string(v);
-					json_object_object_add(value,
-					    "secret_text", json_object_get(v));
-				}
-			}
-		}
-	} else if (strcmp(type, "BASIC_AUTH") == 0) {
-		set_if_given(value, "username", config, "username");
-		set_if_given(value, "password", config, "password");
-	} else if (strcmp(type, "OAUTH2") == 0) {
-		set_if_given(value, "client_id", config, "client_id");
-		set_if_given(value, "client_secret", config, "client_secret");
-		set_if_given(value, "redirect_url", config, "redirect_url");
-		set_if_given(value, "scope", config, "scope");
+	    !flat_scalars(config) || (o = json_object_new_object()) == NULL)
+		return NULL;
+	json_object_object_foreach(value, k, v) {
+		if (custom && strcmp(k, "props") == 0 &&
+		    json_object_is_type(v, json_type_object))
+			continue;
+		r = replacement(type, config, k);
+		json_object_object_add(o, k, copy_of(r != NULL ? r : v));
 	}
-	return 0;
+	/* Fields the stored value lacked. */
+	for (i = 0; added[i] != NULL; i++)
+		if (!json_object_object_get_ex(o, added[i], NULL) &&
+		    (r = replacement(type, config, added[i])) != NULL)
+			json_object_object_add(o, added[i], copy_of(r));
+	if (!custom)
+		return o;
+	/* Props: the stored ones in their order, the config's over them. */
+	props = json_object_new_object();
+	if (json_object_object_get_ex(value, "props", &r) &&
+	    json_object_is_type(r, json_type_object)) {
+		json_object_object_foreach(r, pk, pv) {
+			json_object	*c;
+
+			if (json_object_object_get_ex(config, pk, &c) &&
+			    !is_blank(c))
+				pv = c;
+			json_object_object_add(props, pk, copy_of(pv));
+		}
+	}
+	json_object_object_foreach(config, ck, cv) {
+		if (!is_blank(cv) &&
+		    !json_object_object_get_ex(props, ck, NULL))
+			json_object_object_add(props, ck, copy_of(cv));
+	}
+	json_object_object_add(o, "props", props);
+	return o;
 }
 
 /* The value of one template variable, or NULL when value lacks it. */
