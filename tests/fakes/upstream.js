@@ -14,6 +14,9 @@
 //                       once: 302 to redirect_uri with code (?code=, else
 //                       "good-code") and the state; ?deny=ERROR sends
 //                       error=ERROR (and the state) instead
+//   /lifecycle/token    a strict, stateful token endpoint (below)
+//   /lifecycle/mode?set=ok|503|hangup   how it answers from now on
+//   /lifecycle/check?token=AT           {"live":BOOL}: AT is unexpired
 //   /whoami             200 when the Authorization header is
 //                       "Bearer sk-good...", else 401 (a credential probe)
 //   /api/v1/pieces...   recorded piece metadata from --fixtures (list.json
@@ -35,6 +38,56 @@ const pieceDelay = Number(args['piece-delay'] || 0);
 function send(res, status, body, type) {
 	res.writeHead(status, { 'Content-Type': type || 'application/json' });
 	res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+// The strict token endpoint's state: client X authenticates as cid-X with
+// secret cs-X (body or Basic); code "lc-code" and the client credentials
+// grant get an access token at-X-N that lives ?ttl= seconds (default 2);
+// refresh tokens rt-X-N rotate: each works once, then invalid_grant.
+const lc = { mode: 'ok', n: 0, refresh: new Set(), access: new Map() };
+
+function lifecycleToken(req, res, u, body) {
+	if (lc.mode === '503')
+		return send(res, 503, { error: 'temporarily_unavailable',
+		    error_description: 'The token service is down' });
+	if (lc.mode === 'hangup')
+		return req.socket.destroy();
+	const f = new URLSearchParams(body);
+	let id = f.get('client_id') || '', secret = f.get('client_secret') || '';
+	const a = req.headers.authorization || '';
+	if (a.startsWith('Basic ')) {
+		const pair = Buffer.from(a.slice(6), 'base64').toString();
+		id = decodeURIComponent(pair.split(':')[0]);
+		secret = decodeURIComponent(pair.split(':').slice(1).join(':'));
+	}
+	if (!id.startsWith('cid-') || secret !== 'cs-' + id.slice(4))
+		return send(res, 401, { error: 'invalid_client',
+		    error_description: 'Client authentication failed' });
+	const who = id.slice(4), ttl = Number(u.searchParams.get('ttl') || 2);
+	const issue = (rotate) => {
+		lc.n++;
+		const o = { access_token: 'at-' + who + '-' + lc.n,
+		    token_type: 'Bearer', expires_in: ttl };
+		lc.access.set(o.access_token, Date.now() + ttl * 1000);
+		if (rotate) {
+			o.refresh_token = 'rt-' + who + '-' + lc.n;
+			lc.refresh.add(o.refresh_token);
+		}
+		return send(res, 200, o);
+	};
+	const grant = f.get('grant_type');
+	if (grant === 'refresh_token') {
+		if (!lc.refresh.delete(f.get('refresh_token') || ''))
+			return send(res, 400, { error: 'invalid_grant',
+			    error_description: 'Unknown or used refresh token' });
+		return issue(true);
+	}
+	if (grant === 'client_credentials')
+		return issue(false);
+	if (grant === 'authorization_code' && f.get('code') === 'lc-code')
+		return issue(true);
+	return send(res, 400, { error: 'invalid_grant',
+	    error_description: 'The code is invalid' });
 }
 
 const server = http.createServer((req, res) => {
@@ -92,6 +145,17 @@ const server = http.createServer((req, res) => {
 				back.searchParams.set('state', q.get('state'));
 			res.writeHead(302, { Location: back.toString() });
 			return res.end();
+		}
+		if (p === '/lifecycle/token')
+			return lifecycleToken(req, res, u, body);
+		if (p === '/lifecycle/mode') {
+			lc.mode = u.searchParams.get('set') || 'ok';
+			return send(res, 200, { mode: lc.mode });
+		}
+		if (p === '/lifecycle/check') {
+			const e = lc.access.get(u.searchParams.get('token'));
+			return send(res, 200, { live: e !== undefined &&
+			    e > Date.now() });
 		}
 		if (p === '/whoami') {
 			const a = req.headers.authorization || '';

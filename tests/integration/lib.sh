@@ -139,13 +139,15 @@ check() {
 }
 # Secrets that must never be logged: whole tokens, Authorization values,
 # and what the suite's token server hands out (tests/fakes/upstream.js).
-SECRET_RE='ap[ks]_[0-9a-z]{21}_[A-Za-z0-9_-]{20,}|Bearer [A-Za-z0-9]|at-[0-9]{13}|at-refreshed-|rt-(1|chain|revoked)([^0-9a-z]|$)|(good|short)-code|short-(revoked|chain|norefresh)|code_verifier=|client_secret='
+SECRET_RE='ap[ks]_[0-9a-z]{21}_[A-Za-z0-9_-]{20,}|Bearer [A-Za-z0-9]|at-[0-9]{13}|at-refreshed-|rt-(1|chain|revoked)([^0-9a-z]|$)|(good|short)-code|short-(revoked|chain|norefresh)|code_verifier=|client_secret=|(at|rt)-lc[a-z]+-[0-9]+|cs-lc[a-z]+|lc-code'
 
 # done_testing: the script's last line.  Also fails the test when any
-# secret reached the app's or nginx's logs.
+# secret reached the app's or nginx's logs, or when they are not clean
+# text (text_clean).
 done_testing() {
 	for f in "$TMP/app.log" "$TMP"/nginx*.log; do
 		[ -f "$f" ] || continue
+		text_clean "$f" || fail "$(basename "$f") is valid UTF-8 without NUL"
 		if grep -Eq "$SECRET_RE" "$f"; then
 			fail "no secret in $(basename "$f"): $(grep -Eo ".{0,40}($SECRET_RE).{0,20}" "$f" | head -n 1 | sed -E 's/(ap[ks]_[0-9a-z]{21}_).*/\1.../')"
 		fi
@@ -314,6 +316,24 @@ nginx_start() {
 	PIDS="$PIDS $NGINX_PID"
 }
 
+# text_clean FILE: 0 when FILE is valid UTF-8 holding no NUL, neither as
+# a byte nor, in JSON, as an escape.
+text_clean() {
+	iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1 &&
+	    [ "$(tr -d '\000' <"$1" | wc -c)" = "$(wc -c <"$1")" ] &&
+	    ! grep -q '\\u0000' "$1"
+}
+
+# answer_clean WHAT: fails the test's check count when the last answer
+# (text, not an image) is not clean text.
+answer_clean() {
+	case "$(header Content-Type 2>/dev/null)" in
+	image/*|application/octet-stream|font/*) return 0 ;;
+	esac
+	text_clean "$TMP/body" ||
+	    fail "the answer to $1 is valid UTF-8 without NUL: $(head -c 200 "$TMP/body" | od -c | head -n 3)"
+}
+
 # http METHOD PATH [BODY] [curl options...]: through nginx.  Sets STATUS,
 # writes the body to $TMP/body and the headers to $TMP/headers.
 http() {
@@ -337,6 +357,7 @@ http() {
 		STATUS=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
 		    --unix-socket "$TMP/http.sock" -X "$_hm" "$@" "http://localhost$_hp")
 	fi
+	answer_clean "$_hm $_hp"
 }
 
 # fcgi METHOD PATH [BODY]: straight to the workers, no nginx (cgi-fcgi), on
@@ -351,6 +372,8 @@ $body
 EOF2
 	STATUS=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$TMP/fcgi.out" | head -n 1)
 	sed '1,/^\r*$/d' "$TMP/fcgi.out" >"$TMP/body"
+	sed '/^\r*$/q' "$TMP/fcgi.out" >"$TMP/headers"
+	answer_clean "$1 $2 (FastCGI)"
 }
 
 # expect_status WANT DESCRIPTION

@@ -78,12 +78,15 @@ expect_json .error invalid_state "another user's state at the callback"
 http GET "/api/app-connections/oauth2/callback?code=good-code&state=$state"
 expect_status 200 "the callback"
 expect_json '[.status, .code, .state] | join("|")' "success|good-code|$state" "... hands back the code"
+http GET "/api/app-connections/oauth2/callback?code=good-code&state=$state"
+expect_status 400 "the same callback a second time"
+expect_json .error invalid_state "... says invalid_state"
 
 value="{\"type\":\"OAUTH2\",\"code\":\"good-code\",\"code_challenge\":\"$verifier\",\"client_id\":\"cid-1\",\"client_secret\":\"cs-secret\",\"redirect_url\":\"https://app.example/cb\",\"scope\":\"a b\",\"props\":{\"region\":\"eu\"},\"state\":\"$state\"}"
 as "$kb" POST /api/app-connections "{\"externalId\":\"r\",\"displayName\":\"R\",\"pieceName\":\"regional\",\"type\":\"OAUTH2\",\"value\":$value}"
 expect_error 400 invalid_state "another user cannot use the state"
 as "$ka" POST /api/app-connections "{\"externalId\":\"reg\",\"displayName\":\"Regional\",\"pieceName\":\"regional\",\"type\":\"OAUTH2\",\"value\":$value}"
-expect_status 201 "the upsert exchanges the code"
+expect_status 201 "the upsert exchanges the code (once after its callback)"
 rid=$(jq -r .id "$TMP/body")
 tokreq=$(grep '"/oauth/eu/token"' "$TMP/fake.log" | tail -n 1)
 check "the token request went to the substituted token URL" test -n "$tokreq"

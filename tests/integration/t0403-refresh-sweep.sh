@@ -1,7 +1,9 @@
 #!/bin/sh
 # The OAuth2 refresh sweep: the job process renews tokens that are due
 # without anyone using them, records each sweep, and leaves a revoked
-# connection ERROR.
+# connection ERROR; it skips connections whose piece left the catalogue,
+# counting them in one summary line, and backs off from a connection
+# whose refreshes keep failing.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 pg_db
@@ -10,7 +12,8 @@ fake_start
 export APCONN_OUTBOUND_ALLOW="127.0.0.1:$FAKE_PORT"
 F="http://127.0.0.1:$FAKE_PORT"
 psql_q "INSERT INTO apconn.piece_metadata (id, name, version, display_name, auth) VALUES
-    ('o1', 'acme', '1.0.0', 'Acme', '{\"type\":\"OAUTH2\",\"authUrl\":\"$F/authorize\",\"tokenUrl\":\"$F/oauth/token\",\"scope\":[]}')" >/dev/null
+    ('o1', 'acme', '1.0.0', 'Acme', '{\"type\":\"OAUTH2\",\"authUrl\":\"$F/authorize\",\"tokenUrl\":\"$F/oauth/token\",\"scope\":[]}'),
+    ('o2', 'lcb', '1.0.0', 'Backoff', '{\"type\":\"OAUTH2\",\"authUrl\":\"$F/authorize\",\"tokenUrl\":\"$F/lifecycle/token?ttl=2\",\"scope\":[]}')" >/dev/null
 APCONN_REFRESH_INTERVAL=1 app_start 2
 nginx_start
 
@@ -39,5 +42,34 @@ check "sweeps are recorded" test "$(psql_q "SELECT count(*) FROM apconn.job_runs
 http GET /api/health
 check "/api/health shows the last sweep" sh -c "jq -r .jobs.oauth2_refresh.summary '$TMP/body' | grep -q checked"
 check "no token in the log" sh -c "! grep -q -e at-refreshed -e rt-1 '$TMP/app.log'"
+
+# A piece that left the catalogue: nothing could refresh its connections.
+psql_q "UPDATE apconn.app_connection SET piece_name = 'vanished' WHERE id = '$fresh'" >/dev/null
+last=$(psql_q "SELECT coalesce(max(id), 0) FROM apconn.job_runs")
+n=0
+until [ "$(psql_q "SELECT count(*) FROM apconn.job_runs WHERE id > $last AND summary LIKE '%1 skipped (piece not in the catalogue)%'")" -ge 2 ] || [ $n -ge 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+check "the sweep skips a connection whose piece is not in the catalogue, and counts it" test $n -lt 100
+check "... in its one summary line per sweep, not a line per connection" \
+    sh -c "grep -q 'refresh sweep: .* 1 skipped (piece not in the catalogue)' '$TMP/app.log' && ! grep -q '$fresh' '$TMP/app.log'"
+
+# A provider that keeps failing: the sweep waits 1, 2, 4... intervals.
+as "$k" POST /api/app-connections '{"externalId":"flaky","displayName":"flaky","pieceName":"lcb","type":"OAUTH2","value":{"type":"OAUTH2","code":"lc-code","client_id":"cid-lcb","client_secret":"cs-lcb","redirect_url":"https://x/cb"}}'
+flaky=$(jq -r .id "$TMP/body")
+curl -s "$F/lifecycle/mode?set=503" >/dev/null
+attempts() { grep '"/lifecycle/token' "$TMP/fake.log" | grep -c 'grant_type=refresh_token'; }
+last=$(psql_q "SELECT coalesce(max(id), 0) FROM apconn.job_runs")
+sleep 7
+sweeps=$(psql_q "SELECT count(*) FROM apconn.job_runs WHERE id > $last")
+check "a failing refresh is retried with backoff: $(attempts) attempts in $sweeps sweeps" \
+    sh -c "test $(attempts) -ge 2 && test $(attempts) -le 3 && test $sweeps -ge 4"
+check "... the sweeps say they are backing off" \
+    test "$(psql_q "SELECT count(*) FROM apconn.job_runs WHERE id > $last AND summary LIKE '%, 1 backing off'")" -ge 1
+check "... and record the failures" \
+    test "$(psql_q "SELECT status || '|' || (refresh_failures >= 2)::text || '|' || left(status_reason, 15) FROM apconn.app_connection WHERE id = '$flaky'")" = "ACTIVE|true|refresh failed:"
+check "... logging at most $(grep -c "refresh sweep: connection $flaky" "$TMP/app.log") warnings, one per attempt" \
+    test "$(grep -c "refresh sweep: connection $flaky" "$TMP/app.log")" -le "$(attempts)"
 
 done_testing
