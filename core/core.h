@@ -102,6 +102,24 @@ int	conn_redact(struct core *, struct fail *, const struct conn_row *,
 int	conn_apply_config(struct core *, struct fail *, const char *,
 	    const char *, json_object *, char **);
 
+/* core/metrics.c: core's counters (fcgi/metrics.h handles). */
+enum refresh_outcome {		/* values of metric_refreshes */
+	REFRESH_OK,
+	REFRESH_INVALID_GRANT,	/* the connection is now ERROR */
+	REFRESH_EXPIRED,	/* expired with nothing to renew it with */
+	REFRESH_FAILED		/* the provider failed; nothing revoked */
+};
+enum sync_result_kind {		/* values of metric_sync_pieces */
+	SYNC_INSERTED,
+	SYNC_UPDATED,
+	SYNC_UNCHANGED,
+	SYNC_FAILED
+};
+extern int	metric_refreshes, metric_sync_pieces;
+extern int	metric_call_token, metric_call_sync;
+extern int	metric_job_sync, metric_job_refresh;
+void		core_metrics_init(void);
+
 /* core/oauth2.c: the OAuth2 token client. */
 #define OAUTH2_URL_MAX	8192
 

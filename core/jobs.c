@@ -73,8 +73,11 @@ run_piece_sync(struct db *db, const struct config *cfg, const char *host)
 	    r.inserted, r.updated, r.unchanged, r.failed, r.elapsed,
 	    rc == -1 ? " (the list could not be read)" : "");
 	log_info("piece sync: %s", summary);
-	metrics_sync_pieces(r.inserted, r.updated, r.unchanged, r.failed);
-	metrics_job(MJ_PIECE_SYNC, rc == 0, (long long)time(NULL));
+	metrics_count(metric_sync_pieces, SYNC_INSERTED, r.inserted);
+	metrics_count(metric_sync_pieces, SYNC_UPDATED, r.updated);
+	metrics_count(metric_sync_pieces, SYNC_UNCHANGED, r.unchanged);
+	metrics_count(metric_sync_pieces, SYNC_FAILED, r.failed);
+	metrics_job(metric_job_sync, rc == 0, (long long)time(NULL));
 	(void)db_job_record(db, "piece_sync", host, started, rc == 0,
 	    summary);
 	db_job_unlock(db, JOB_LOCK_PIECE_SYNC);
@@ -184,7 +187,7 @@ out:
 	    "%lu backing off", t.checked, t.refreshed, t.failed, t.unusable,
 	    t.skipped, t.waiting);
 	log_info("refresh sweep: %s", summary);
-	metrics_job(MJ_OAUTH2_REFRESH, t.failed == 0, (long long)time(NULL));
+	metrics_job(metric_job_refresh, t.failed == 0, (long long)time(NULL));
 	(void)db_job_record(db, "oauth2_refresh", host, started, t.failed == 0,
 	    summary);
 	db_job_unlock(db, JOB_LOCK_REFRESH);

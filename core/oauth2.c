@@ -408,7 +408,7 @@ oauth2_exchange(struct core *c, struct fail *f, const char *piece,
 	q.connect_timeout_ms = 5000;
 	q.timeout_ms = 15000;
 	q.max_body = 256 * 1024;
-	q.kind = MC_OAUTH2_TOKEN;
+	q.kind = metric_call_token;
 	orc = egress_perform(&q, &er, detail, sizeof(detail));
 	token_call_wipe(&t);
 	if (orc != EG_OK) {
@@ -570,7 +570,7 @@ conn_fresh(struct core *c, struct fail *f, const char *id, struct fresh *out)
 	    strcmp(grant, "client_credentials") != 0)) {
 		if (still_valid(v, now))
 			goto keep;	/* nothing to renew with, yet valid */
-		metrics_refresh(MR_EXPIRED);
+		metrics_count(metric_refreshes, REFRESH_EXPIRED, 1);
 		return mark_error(c, f, id, "The access token has expired and "
 		    "cannot be refreshed; reconnect");
 	}
@@ -591,10 +591,10 @@ conn_fresh(struct core *c, struct fail *f, const char *id, struct fresh *out)
 		    (rc = db_conn_refreshed(c->db, id, c->owner, &s, "ACTIVE",
 		    NULL)) != DB_OK || (rc = db_commit(c->db)) != DB_OK) {
 			db_rollback(c->db);
-			metrics_refresh(MR_FAILED);
+			metrics_count(metric_refreshes, REFRESH_FAILED, 1);
 			return rc != DB_OK ? fail_db(f, rc) : fail_internal(f);
 		}
-		metrics_refresh(MR_OK);
+		metrics_count(metric_refreshes, REFRESH_OK, 1);
 		out->value = got;
 		out->refreshed = 1;
 		return 0;
@@ -605,12 +605,12 @@ conn_fresh(struct core *c, struct fail *f, const char *id, struct fresh *out)
 		return -1;
 	}
 	if (strcmp(ef.code, "invalid_grant") == 0) {
-		metrics_refresh(MR_INVALID_GRANT);
+		metrics_count(metric_refreshes, REFRESH_INVALID_GRANT, 1);
 		return mark_error(c, f, id, "invalid_grant: the provider "
 		    "revoked the authorization; reconnect");
 	}
 	/* Any other failure: the status stays, the reason is recorded. */
-	metrics_refresh(MR_FAILED);
+	metrics_count(metric_refreshes, REFRESH_FAILED, 1);
 	snprintf(out->reason, sizeof(out->reason), "%s", ef.msg);
 	snprintf(why, sizeof(why), "refresh failed: %s", ef.msg);
 	interval = c->cfg != NULL && c->cfg->refresh_interval > 0 ?

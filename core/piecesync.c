@@ -39,7 +39,7 @@ fetch(const struct sync_opts *o, const char *url, size_t max,
 	q.connect_timeout_ms = 5000;
 	q.timeout_ms = 60000;
 	q.max_body = max;
-	q.kind = MC_PIECE_SYNC;
+	q.kind = metric_call_sync;
 	return egress_perform(&q, resp, detail, detailsz);
 }
 
@@ -171,7 +171,7 @@ flush(struct db *db, const struct sync_opts *o, struct pending *p, size_t n,
 		q[i].connect_timeout_ms = 5000;
 		q[i].timeout_ms = 60000;
 		q[i].max_body = PIECE_MAX;
-		q[i].kind = MC_PIECE_SYNC;
+		q[i].kind = metric_call_sync;
 	}
 	egress_perform_many(q, n, PARALLEL, resp, rc, detail);
 	for (i = 0; i < n; i++) {

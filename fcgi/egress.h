@@ -38,7 +38,7 @@ struct egress_req {
 	long			 connect_timeout_ms;
 	long			 timeout_ms;
 	size_t			 max_body;
-	enum metric_call	 kind;		/* what it is for: metrics */
+	int			 kind;		/* metrics_call_kind() */
 };
 
 struct egress_resp {

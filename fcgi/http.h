@@ -37,18 +37,6 @@ enum method {
 	M_OPTIONS =	1 << 6
 };
 
-/* Scopes of a credential; a session holds SCOPE_USER. */
-enum scope {
-	SCOPE_CONN_READ =	1 << 0,		/* connections:read */
-	SCOPE_CONN_WRITE =	1 << 1,		/* connections:write */
-	SCOPE_CRED_READ =	1 << 2,		/* credentials:read */
-	SCOPE_WF_READ =		1 << 3,		/* workflows:read */
-	SCOPE_WF_WRITE =	1 << 4,		/* workflows:write */
-	SCOPE_EXECUTOR =	1 << 5,		/* executor */
-	SCOPE_ADMIN =		1 << 6		/* admin */
-};
-#define SCOPE_USER	(SCOPE_CONN_READ | SCOPE_CONN_WRITE | \
-			 SCOPE_CRED_READ | SCOPE_WF_READ | SCOPE_WF_WRITE)
 
 /* Route flags. */
 #define ROUTE_JSON	0x01	/* body must be a JSON object (415/400) */

@@ -550,7 +550,11 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	if (egress_init(cfg.outbound_allow, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	/* Before any fork: every child shares these counters. */
+	/*
+	 * Before any fork: every child shares these counters, and the
+	 * numbering of what the features register.
+	 */
+	handlers_metrics_init();
 	if (metrics_create(routes, groups[0].listen != NULL) == -1)
 		log_warnx("metrics: cannot map the shared counters");
 	register_keys();

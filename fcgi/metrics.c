@@ -49,25 +49,27 @@ static const char *const bounds_le[BUCKETS] = {
 static const char *const method_label[METHODS] = {
 	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "OTHER"
 };
-static const char *const call_label[MC__MAX] = {
-	"other", "probe", "oauth2_token", "piece_sync"
-};
 static const char *const outcome_label[MO__MAX] = {
 	"http_1xx", "http_2xx", "http_3xx", "http_4xx", "http_5xx",
 	"refused", "timeout", "too_large", "failed"
 };
-static const char *const refresh_label[MR__MAX] = {
-	"ok", "invalid_grant", "expired", "failed"
+/*
+ * What features registered (metrics_family(), metrics_call_kind(),
+ * metrics_job_kind()): process memory, filled before metrics_create() and
+ * inherited by every child, so that all agree on the numbering.
+ */
+struct family {
+	const char		*name, *help, *label;
+	const char *const	*values;
+	size_t			 nvalues;
 };
-static const char *const listcache_label[ML__MAX] = {
-	"hit", "stale", "miss"
-};
-static const char *const job_label[MJ__MAX] = {
-	"piece_sync", "oauth2_refresh"
-};
-static const char *const piece_label[4] = {
-	"inserted", "updated", "unchanged", "failed"
-};
+static struct family	 families[METRIC_FAMILIES_MAX];
+static size_t		 nfamilies;
+static const char	*call_label[METRIC_CALL_KINDS_MAX] = { "other" };
+static size_t		 ncalls = 1;
+static const char	*job_label[METRIC_JOBS_MAX];
+static size_t		 njobs;
+
 static const char *const group_label[METRIC_GROUPS] = {
 	"main", "outbound", "jobs"
 };
@@ -77,12 +79,10 @@ struct shm {
 	uint64_t	latency[ROUTES_MAX][METHODS][BUCKETS];
 	uint64_t	latency_us[ROUTES_MAX][METHODS];
 	uint64_t	db[MD__MAX];
-	uint64_t	calls[MC__MAX][MO__MAX];
-	uint64_t	refresh[MR__MAX];
-	uint64_t	listcache[ML__MAX];
-	uint64_t	job_runs[MJ__MAX][2];		/* failed, ok */
-	uint64_t	job_last_ok[MJ__MAX];		/* epoch seconds */
-	uint64_t	pieces[4];
+	uint64_t	calls[METRIC_CALL_KINDS_MAX][MO__MAX];
+	uint64_t	fam[METRIC_FAMILIES_MAX][METRIC_VALUES_MAX];
+	uint64_t	job_runs[METRIC_JOBS_MAX][2];	/* failed, ok */
+	uint64_t	job_last_ok[METRIC_JOBS_MAX];	/* epoch seconds */
 	uint64_t	leader_pid;
 	uint64_t	reloads;
 	uint64_t	exits[METRIC_GROUPS][2];	/* exited, signalled */
@@ -220,25 +220,79 @@ metrics_db(enum metric_db what)
 		add(&m->db[what], 1);
 }
 
-void
-metrics_call(enum metric_call kind, enum metric_outcome outcome)
+/*
+ * Registers a counter family of a feature: name and help as Prometheus
+ * shows them, one label and its values (a NULL-terminated list of at
+ * most METRIC_VALUES_MAX; every value shows, from zero).  The strings
+ * must live as long as the process (literals).  Returns the handle for
+ * metrics_count(), or -1: the table is full, the list too long, or the
+ * counters already exist (a family registered after the fork would be
+ * known to one process only).
+ */
+int
+metrics_family(const char *name, const char *help, const char *label,
+    const char *const *values)
 {
-	if (m != NULL && kind < MC__MAX && outcome < MO__MAX)
+	size_t	n = 0;
+
+	if (m != NULL || nfamilies == METRIC_FAMILIES_MAX || name == NULL ||
+	    help == NULL || label == NULL || values == NULL)
+		return -1;
+	while (values[n] != NULL)
+		n++;
+	if (n == 0 || n > METRIC_VALUES_MAX)
+		return -1;
+	families[nfamilies].name = name;
+	families[nfamilies].help = help;
+	families[nfamilies].label = label;
+	families[nfamilies].values = values;
+	families[nfamilies].nvalues = n;
+	return (int)nfamilies++;
+}
+
+/* Adds n to the counter of family's value (a handle of -1 is ignored). */
+void
+metrics_count(int family, size_t value, unsigned long n)
+{
+	if (m != NULL && family >= 0 && (size_t)family < nfamilies &&
+	    value < families[family].nvalues)
+		add(&m->fam[family][value], n);
+}
+
+/*
+ * Registers the purpose of outbound calls called name (a literal), shown
+ * as the kind label.  Returns its kind for egress_req.kind, or
+ * METRIC_CALL_OTHER when the table is full or the counters already exist.
+ */
+int
+metrics_call_kind(const char *name)
+{
+	if (m != NULL || ncalls == METRIC_CALL_KINDS_MAX || name == NULL)
+		return METRIC_CALL_OTHER;
+	call_label[ncalls] = name;
+	return (int)ncalls++;
+}
+
+void
+metrics_call(int kind, enum metric_outcome outcome)
+{
+	if (m != NULL && kind >= 0 && (size_t)kind < ncalls &&
+	    outcome < MO__MAX)
 		add(&m->calls[kind][outcome], 1);
 }
 
-void
-metrics_refresh(enum metric_refresh outcome)
+/*
+ * Registers the background job called name (a literal).  Returns its id
+ * for metrics_job(), or -1 when the table is full or the counters
+ * already exist.
+ */
+int
+metrics_job_kind(const char *name)
 {
-	if (m != NULL && outcome < MR__MAX)
-		add(&m->refresh[outcome], 1);
-}
-
-void
-metrics_listcache(enum metric_listcache what)
-{
-	if (m != NULL && what < ML__MAX)
-		add(&m->listcache[what], 1);
+	if (m != NULL || njobs == METRIC_JOBS_MAX || name == NULL)
+		return -1;
+	job_label[njobs] = name;
+	return (int)njobs++;
 }
 
 /* Counts one encryption under kid (an unregistered kid is not counted). */
@@ -259,26 +313,14 @@ metrics_sealed(const char *kid)
 
 /* Counts one run of job; a successful one sets its last success time. */
 void
-metrics_job(enum metric_job job, int ok, long long when)
+metrics_job(int job, int ok, long long when)
 {
-	if (m == NULL || job >= MJ__MAX)
+	if (m == NULL || job < 0 || (size_t)job >= njobs)
 		return;
 	add(&m->job_runs[job][ok != 0], 1);
 	if (ok)
 		__atomic_store_n(&m->job_last_ok[job], (uint64_t)when,
 		    __ATOMIC_RELAXED);
-}
-
-void
-metrics_sync_pieces(unsigned long inserted, unsigned long updated,
-    unsigned long unchanged, unsigned long failed)
-{
-	if (m == NULL)
-		return;
-	add(&m->pieces[0], inserted);
-	add(&m->pieces[1], updated);
-	add(&m->pieces[2], unchanged);
-	add(&m->pieces[3], failed);
 }
 
 /*
@@ -451,33 +493,29 @@ render_rest(struct out *o)
 
 	head(o, "apconn_outbound_calls_total", "counter", "Calls to third "
 	    "parties, by purpose and outcome.");
-	for (k = 0; k < MC__MAX; k++)
+	for (k = 0; k < ncalls; k++)
 		for (x = 0; x < MO__MAX; x++) {
 			v = get(&m->calls[k][x]);
 			/* Every purpose shows, from zero, as a success. */
-			if (v == 0 && (k == MC_OTHER || x != MO_HTTP_2XX))
+			if (v == 0 && (k == METRIC_CALL_OTHER ||
+			    x != MO_HTTP_2XX))
 				continue;
 			emit(o, "apconn_outbound_calls_total{kind=\"%s\","
 			    "outcome=\"%s\"} %llu\n", call_label[k],
 			    outcome_label[x], (unsigned long long)v);
 		}
 
-	head(o, "apconn_oauth2_refreshes_total", "counter", "OAuth2 token "
-	    "refreshes, by outcome.");
-	for (k = 0; k < MR__MAX; k++)
-		emit(o, "apconn_oauth2_refreshes_total{outcome=\"%s\"} %llu\n",
-		    refresh_label[k], (unsigned long long)get(&m->refresh[k]));
-
-	head(o, "apconn_list_cache_total", "counter", "Connection list "
-	    "requests by what the worker's page cache did: hit, stale, miss.");
-	for (k = 0; k < ML__MAX; k++)
-		emit(o, "apconn_list_cache_total{result=\"%s\"} %llu\n",
-		    listcache_label[k],
-		    (unsigned long long)get(&m->listcache[k]));
+	for (k = 0; k < nfamilies; k++) {
+		head(o, families[k].name, "counter", families[k].help);
+		for (x = 0; x < families[k].nvalues; x++)
+			emit(o, "%s{%s=\"%s\"} %llu\n", families[k].name,
+			    families[k].label, families[k].values[x],
+			    (unsigned long long)get(&m->fam[k][x]));
+	}
 
 	head(o, "apconn_job_runs_total", "counter", "Background job runs "
 	    "on this host, by job and result.");
-	for (k = 0; k < MJ__MAX; k++) {
+	for (k = 0; k < njobs; k++) {
 		emit(o, "apconn_job_runs_total{job=\"%s\",result=\"ok\"} "
 		    "%llu\n", job_label[k],
 		    (unsigned long long)get(&m->job_runs[k][1]));
@@ -487,15 +525,10 @@ render_rest(struct out *o)
 	}
 	head(o, "apconn_job_last_success_timestamp_seconds", "gauge",
 	    "When a run of the job last succeeded on this host (0: never).");
-	for (k = 0; k < MJ__MAX; k++)
+	for (k = 0; k < njobs; k++)
 		emit(o, "apconn_job_last_success_timestamp_seconds{job=\"%s\"}"
 		    " %llu\n", job_label[k],
 		    (unsigned long long)get(&m->job_last_ok[k]));
-	head(o, "apconn_piece_sync_pieces_total", "counter", "Pieces the "
-	    "background sync handled, by result.");
-	for (k = 0; k < 4; k++)
-		emit(o, "apconn_piece_sync_pieces_total{result=\"%s\"} %llu\n",
-		    piece_label[k], (unsigned long long)get(&m->pieces[k]));
 	head(o, "apconn_jobs_leader", "gauge", "1 while this host's job "
 	    "runner holds the jobs' lock and runs them.");
 	emit(o, "apconn_jobs_leader %d\n", get(&m->leader_pid) != 0);

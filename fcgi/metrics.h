@@ -9,7 +9,11 @@
  *
  * Every function but metrics_render() is a no-op before metrics_create(),
  * so the tools and the unit tests, which never create it, count nothing.
- * Includes nothing of ours.
+ * Includes nothing of ours, and knows no feature: the counters of
+ * features (OAuth2 refreshes, the list cache, the piece sync), the
+ * purposes of outbound calls and the names of background jobs are
+ * registered by the features themselves, before metrics_create(), so
+ * that every process forked after it shares the same numbering.
  */
 #ifndef APCONN_METRICS_H
 #define APCONN_METRICS_H
@@ -19,15 +23,6 @@
 #include <stddef.h>
 
 struct route;
-
-/* What an outbound call was for (struct egress_req.kind). */
-enum metric_call {
-	MC_OTHER,
-	MC_PROBE,		/* a connection test */
-	MC_OAUTH2_TOKEN,	/* code exchange, refresh, client credentials */
-	MC_PIECE_SYNC,		/* the piece list and each piece */
-	MC__MAX
-};
 
 /* How an outbound call ended. */
 enum metric_outcome {
@@ -43,23 +38,6 @@ enum metric_outcome {
 	MO__MAX
 };
 
-/* How an OAuth2 refresh (oauth2_fresh) ended. */
-enum metric_refresh {
-	MR_OK,
-	MR_INVALID_GRANT,	/* the connection is now ERROR */
-	MR_EXPIRED,		/* expired with nothing to renew it with */
-	MR_FAILED,		/* the old token stays */
-	MR__MAX
-};
-
-/* What a worker's list page cache did for one list request. */
-enum metric_listcache {
-	ML_HIT,			/* answered from the page kept */
-	ML_STALE,		/* kept, but the connections changed since */
-	ML_MISS,		/* none kept */
-	ML__MAX
-};
-
 enum metric_db {
 	MD_RECONNECT,		/* a connection re-established */
 	MD_CONNECT_FAILURE,	/* an attempt to connect failed */
@@ -67,27 +45,29 @@ enum metric_db {
 	MD__MAX
 };
 
-enum metric_job {
-	MJ_PIECE_SYNC,
-	MJ_OAUTH2_REFRESH,
-	MJ__MAX
-};
-
 /* Worker groups of the master, as fcgi/main.c numbers them. */
 #define METRIC_GROUPS	3
+
+#define METRIC_FAMILIES_MAX	16	/* counter families of features */
+#define METRIC_VALUES_MAX	8	/* label values of one family */
+#define METRIC_CALL_KINDS_MAX	8	/* purposes of outbound calls */
+#define METRIC_JOBS_MAX		4	/* background jobs */
+
+#define METRIC_CALL_OTHER	0	/* a call of no registered purpose */
 
 int	metrics_create(const struct route *, int);
 int	metrics_active(void);
 void	metrics_key(const char *);
 void	metrics_request(const struct route *, unsigned int, int, long);
 void	metrics_db(enum metric_db);
-void	metrics_call(enum metric_call, enum metric_outcome);
-void	metrics_refresh(enum metric_refresh);
-void	metrics_listcache(enum metric_listcache);
+int	metrics_family(const char *, const char *, const char *,
+	    const char *const *);
+void	metrics_count(int, size_t, unsigned long);
+int	metrics_call_kind(const char *);
+void	metrics_call(int, enum metric_outcome);
+int	metrics_job_kind(const char *);
+void	metrics_job(int, int, long long);
 void	metrics_sealed(const char *);
-void	metrics_job(enum metric_job, int, long long);
-void	metrics_sync_pieces(unsigned long, unsigned long, unsigned long,
-	    unsigned long);
 void	metrics_leader(pid_t, int);
 void	metrics_reload(void);
 void	metrics_worker_exit(int, int);

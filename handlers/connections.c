@@ -195,13 +195,13 @@ h_conn_list(struct req *r, struct resp *resp)
 		    p.stale)) != 0)
 			return status;
 		if (strcmp(owner, p.user_id) == 0 && gen == p.gen) {
-			metrics_listcache(ML_HIT);
+			metrics_count(metric_listcache, LISTCACHE_HIT, 1);
 			return resp_raw(resp, 200, kept);
 		}
-		metrics_listcache(ML_STALE);
+		metrics_count(metric_listcache, LISTCACHE_STALE, 1);
 		authn_fast_args(r, q.auth);	/* the caller, known now */
 	} else
-		metrics_listcache(ML_MISS);
+		metrics_count(metric_listcache, LISTCACHE_MISS, 1);
 	t = q.cursor_time;
 	dir = q.direction;
 	if ((rc = db_conn_list(r->db, r->arena, &q, &p)) != DB_OK)

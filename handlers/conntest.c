@@ -100,7 +100,7 @@ run_probe(struct req *r, const char *piece, const char *type,
 	oreq.timeout_ms = 8000;
 	oreq.max_body = 64 * 1024;
 	oreq.body = NULL;
-	oreq.kind = MC_PROBE;
+	oreq.kind = metric_call_probe;
 	memset(&oresp, 0, sizeof(oresp));
 	orc = egress_perform(&oreq, &oresp, detail, sizeof(detail));
 	if (orc != EG_OK) {

@@ -21,13 +21,33 @@ void	core_of(struct core *, struct req *);
 /* health.c */
 int	h_health_get(struct req *, struct resp *);
 
-/* metrics.c */
+/* metrics.c: the page, and the counters handlers register */
+enum listcache_result {		/* values of metric_listcache */
+	LISTCACHE_HIT,		/* answered from the page kept */
+	LISTCACHE_STALE,	/* kept, but the connections changed since */
+	LISTCACHE_MISS		/* none kept */
+};
+extern int	metric_listcache, metric_call_probe;
+void	handlers_metrics_init(void);
 int	addr_is_loopback(const char *);
 int	h_metrics_get(struct req *, struct resp *);
 
 
-
 #define SESSION_COOKIE	"apconn_session"
+
+/* Scopes of a credential (req.scopes, route.scopes); a session holds
+ * SCOPE_USER. */
+enum scope {
+	SCOPE_CONN_READ =	1 << 0,		/* connections:read */
+	SCOPE_CONN_WRITE =	1 << 1,		/* connections:write */
+	SCOPE_CRED_READ =	1 << 2,		/* credentials:read */
+	SCOPE_WF_READ =		1 << 3,		/* workflows:read */
+	SCOPE_WF_WRITE =	1 << 4,		/* workflows:write */
+	SCOPE_EXECUTOR =	1 << 5,		/* executor */
+	SCOPE_ADMIN =		1 << 6		/* admin */
+};
+#define SCOPE_USER	(SCOPE_CONN_READ | SCOPE_CONN_WRITE | \
+			 SCOPE_CRED_READ | SCOPE_WF_READ | SCOPE_WF_WRITE)
 
 /* authn.c */
 int		 authorize(struct req *, struct resp *);

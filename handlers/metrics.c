@@ -19,6 +19,25 @@
 #define PAGE_MIN	(256 * 1024)
 #define PAGE_MAX	(4 * 1024 * 1024)
 
+int	metric_listcache = -1;
+int	metric_call_probe = METRIC_CALL_OTHER;
+
+static const char *const listcache_values[] = { "hit", "stale", "miss", NULL };
+
+/*
+ * Registers the handlers' counters (and core's, which they use); call
+ * once, before metrics_create().
+ */
+void
+handlers_metrics_init(void)
+{
+	metric_call_probe = metrics_call_kind("probe");
+	core_metrics_init();
+	metric_listcache = metrics_family("apconn_list_cache_total",
+	    "Connection list requests by what the worker's page cache did: "
+	    "hit, stale, miss.", "result", listcache_values);
+}
+
 /* Returns 1 when addr is a loopback address, else 0 (also for NULL). */
 int
 addr_is_loopback(const char *addr)

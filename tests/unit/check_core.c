@@ -2393,15 +2393,40 @@ START_TEST(test_metrics_kids)
 	const char	*p;
 	char		 small[16];
 
+	static const char *const outcomes[] = { "ok", "invalid_grant", NULL };
+	static const char *const nine[] = { "1", "2", "3", "4", "5", "6", "7",
+	    "8", "9", NULL };
+	int		 probe, token, fam, job;
+
+	/* What features register before the counters exist. */
+	probe = metrics_call_kind("probe");
+	token = metrics_call_kind("oauth2_token");
+	ck_assert_int_ne(probe, METRIC_CALL_OTHER);
+	ck_assert_int_ne(token, probe);
+	fam = metrics_family("apconn_oauth2_refreshes_total", "Refreshes.",
+	    "outcome", outcomes);
+	ck_assert_int_ge(fam, 0);
+	ck_assert_int_eq(metrics_family("x_total", "Too many values.", "v",
+	    nine), -1);
+	job = metrics_job_kind("oauth2_refresh");
+	ck_assert_int_ge(job, 0);
 	ck_assert_int_eq(metrics_create(routes, 0), 0);
+	/* After the fork point nothing more can be registered. */
+	ck_assert_int_eq(metrics_family("late_total", "Late.", "v", outcomes),
+	    -1);
+	ck_assert_int_eq(metrics_call_kind("late"), METRIC_CALL_OTHER);
+	ck_assert_int_eq(metrics_job_kind("late"), -1);
 	metrics_key("k2");
 	metrics_key("k1");
 	metrics_key("k2");		/* once only */
 	metrics_sealed("k2");
 	metrics_sealed("k2");
 	metrics_sealed("nope");		/* unregistered: not counted */
-	metrics_call(MC_PROBE, MO_TIMEOUT);
-	metrics_refresh(MR_INVALID_GRANT);
+	metrics_call(probe, MO_TIMEOUT);
+	metrics_count(fam, 1, 1);
+	metrics_count(fam, 2, 1);	/* no such value: not counted */
+	metrics_count(-1, 0, 1);	/* never registered: ignored */
+	metrics_job(job, 1, 1700000000);
 	metrics_leader(1234, 1);
 	metrics_leader(99, 0);		/* not the leader: no effect */
 	p = page();
@@ -2412,8 +2437,14 @@ START_TEST(test_metrics_kids)
 	    "\"probe\",outcome=\"timeout\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(p, "apconn_outbound_calls_total{kind="
 	    "\"oauth2_token\",outcome=\"http_2xx\"} 0\n"));
-	ck_assert_ptr_nonnull(strstr(p, "apconn_oauth2_refreshes_total{outcome="
-	    "\"invalid_grant\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "# TYPE apconn_oauth2_refreshes_total "
+	    "counter\napconn_oauth2_refreshes_total{outcome=\"ok\"} 0\n"
+	    "apconn_oauth2_refreshes_total{outcome=\"invalid_grant\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_job_runs_total{job="
+	    "\"oauth2_refresh\",result=\"ok\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(p, "apconn_job_last_success_timestamp_"
+	    "seconds{job=\"oauth2_refresh\"} 1700000000\n"));
+	ck_assert_ptr_null(strstr(p, "late"));
 	ck_assert_ptr_nonnull(strstr(p, "\napconn_jobs_leader 1\n"));
 	ck_assert_ptr_nonnull(strstr(p, "\napconn_build_info{version=\""));
 	metrics_leader(1234, 0);
