@@ -20,18 +20,6 @@ integ_not_found(struct resp *resp)
 	return resp_error(resp, 404, "not_found", "Integration not found");
 }
 
-/* Adds a deep copy of src[from] to dst as to, when src has it. */
-static void
-copy_field(json_object *dst, json_object *src, const char *from,
-    const char *to)
-{
-	json_object	*v, *c = NULL;
-
-	if (json_object_object_get_ex(src, from, &v) &&
-	    json_object_deep_copy(v, &c, NULL) == 0)
-		json_object_object_add(dst, to, c);
-}
-
 /* {id, name, type[, config], createdAt, updatedAt} from a connection. */
 static json_object *
 integ_object(const char *connjson, json_object *config)
@@ -43,13 +31,13 @@ integ_object(const char *connjson, json_object *config)
 		return NULL;
 	}
 	o = json_object_new_object();
-	copy_field(o, c, "id", "id");
-	copy_field(o, c, "displayName", "name");
-	copy_field(o, c, "pieceName", "type");
+	value_copy_member(o, "id", c, "id");
+	value_copy_member(o, "name", c, "displayName");
+	value_copy_member(o, "type", c, "pieceName");
 	if (config != NULL)
 		json_object_object_add(o, "config", config);
-	copy_field(o, c, "createdAt", "createdAt");
-	copy_field(o, c, "updatedAt", "updatedAt");
+	value_copy_member(o, "createdAt", c, "createdAt");
+	value_copy_member(o, "updatedAt", c, "updatedAt");
 	json_object_put(c);
 	return o;
 }
@@ -68,15 +56,15 @@ flat_config(const char *type, json_object *value)
 		    json_object_is_type(props, json_type_object)) {
 			json_object_object_foreach(props, k, v) {
 				(void)v;
-				copy_field(cfg, props, k, k);
+				value_copy_member(cfg, k, props, k);
 			}
 		}
 	} else if (strcmp(type, "BASIC_AUTH") == 0)
-		copy_field(cfg, value, "username", "username");
+		value_copy_member(cfg, "username", value, "username");
 	else if (strcmp(type, "OAUTH2") == 0) {
-		copy_field(cfg, value, "client_id", "client_id");
-		copy_field(cfg, value, "redirect_url", "redirect_url");
-		copy_field(cfg, value, "scope", "scope");
+		value_copy_member(cfg, "client_id", value, "client_id");
+		value_copy_member(cfg, "redirect_url", value, "redirect_url");
+		value_copy_member(cfg, "scope", value, "scope");
 	}
 	return cfg;
 }
