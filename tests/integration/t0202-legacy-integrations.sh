@@ -7,6 +7,10 @@
 pg_db
 migrate
 seed_pieces
+fake_start
+export APCONN_OUTBOUND_ALLOW="127.0.0.1:$FAKE_PORT"
+psql_q "INSERT INTO apconn.piece_metadata (id, name, version, display_name, auth) VALUES
+    ('o1', 'acme', '1.0.0', 'Acme', '{\"type\":\"OAUTH2\",\"authUrl\":\"http://127.0.0.1:$FAKE_PORT/authorize\",\"tokenUrl\":\"http://127.0.0.1:$FAKE_PORT/oauth/token\",\"scope\":[]}')" >/dev/null
 app_start 2
 nginx_start
 
@@ -87,5 +91,57 @@ as "$k" DELETE "/api/app-connections/$id"
 expect_json .success true "delete through the new API"
 as "$k" GET '/api/integrations'
 expect_json 'length' 0 "gone from both"
+
+# GET and PUT round trips of every config field, for each kind of value,
+# read back by the owner (secret-free) and by the executor (whole).
+kw=$(new_key "$u" connections:read,connections:write,workflows:read,workflows:write)
+svc=$(new_user executor@example.com)
+kx=$(new_key "$svc" executor)
+as "$k" POST "/api/integrations" '{"name":"DB","type":"postgres","config":{"host":"db.example","port":5432,"password":"pw-round-1","ssl":true,"mode":"ro"}}'
+pid=$(jq -r .id "$TMP/body")
+pext=$(psql_q "SELECT external_id FROM apconn.app_connection WHERE id = '$pid'")
+as "$k" POST /api/app-connections '{"externalId":"jira","displayName":"Jira","pieceName":"jira-cloud","type":"BASIC_AUTH","value":{"type":"BASIC_AUTH","username":"ann@example.com","password":"pw-round-2"}}'
+bid=$(jq -r .id "$TMP/body")
+as "$k" POST /api/app-connections '{"externalId":"acme","displayName":"Acme","pieceName":"acme","type":"OAUTH2","value":{"type":"OAUTH2","code":"good-code","client_id":"cid-round","client_secret":"cs-round","redirect_url":"https://x/cb","scope":"a b"}}'
+oid=$(jq -r .id "$TMP/body")
+as "$kw" POST /api/workflows/create "{\"name\":\"Round\",\"nodes\":[
+  {\"id\":\"n1\",\"data\":{\"config\":{\"actionType\":\"postgres/query\",\"auth\":\"{{connections['$pext']}}\"}}},
+  {\"id\":\"n2\",\"data\":{\"config\":{\"actionType\":\"jira-cloud/x\",\"auth\":\"{{connections['jira']}}\"}}},
+  {\"id\":\"n3\",\"data\":{\"config\":{\"actionType\":\"acme/x\",\"auth\":\"{{connections['acme']}}\"}}}],\"edges\":[]}"
+wf=$(jq -r .id "$TMP/body")
+
+as "$k" GET "/api/integrations/$pid"
+expect_json '.config | [.host, (.port|tostring), (.ssl|tostring), .mode, has("password")] | map(tostring) | join(" ")' \
+    "db.example 5432 true ro false" "CUSTOM_AUTH: GET shows every non-secret field as stored"
+as "$k" PUT "/api/integrations/$pid" '{"config":{"host":"db2.example","password":""}}'
+expect_status 200 "... PUT one field"
+as "$k" GET "/api/integrations/$pid"
+expect_json '.config | [.host, (.port|tostring), (.ssl|tostring), .mode] | join(" ")' \
+    "db2.example 5432 true ro" "... GET again: the field changed, the others intact"
+as "$kx" GET "/api/workflows/$wf/connections/$pext"
+expect_json '.value.props | [.host, (.port|tostring), .password, (.ssl|tostring), .mode] | join(" ")' \
+    "db2.example 5432 pw-round-1 true ro" "... and the executor reads the whole value, the secret kept"
+
+as "$k" GET "/api/integrations/$bid"
+expect_json '.config | [.username, has("password")] | map(tostring) | join(" ")' "ann@example.com false" \
+    "BASIC_AUTH: GET shows the username, not the password"
+as "$k" PUT "/api/integrations/$bid" '{"config":{"password":"pw-round-3"}}'
+as "$k" GET "/api/integrations/$bid"
+expect_json .config.username ann@example.com "... after a PUT of the password, the username intact"
+as "$kx" GET "/api/workflows/$wf/connections/jira"
+expect_json '.value | [.username, .password] | join(" ")' "ann@example.com pw-round-3" \
+    "... and the executor reads the new password"
+
+as "$k" GET "/api/integrations/$oid"
+expect_json '.config | [.client_id, .redirect_url, .scope] | join("|")' "cid-round|https://x/cb|a b" \
+    "OAUTH2: GET shows client_id, redirect_url and scope"
+as "$k" PUT "/api/integrations/$oid" '{"config":{"scope":"a b c"}}'
+as "$k" GET "/api/integrations/$oid"
+expect_json '.config | [.client_id, .redirect_url, .scope] | join("|")' "cid-round|https://x/cb|a b c" \
+    "... after a PUT of the scope, the others intact"
+as "$kx" GET "/api/workflows/$wf/connections/acme"
+expect_json '.value | [.client_id, .redirect_url, .scope, (.access_token|length > 0|tostring)] | join("|")' \
+    "cid-round|https://x/cb|a b c|true" "... and the executor reads them with the token"
+check "no config secret in the database" sh -c "! pg_dump -d '$DATABASE_URL' | grep -q -e pw-round -e cs-round"
 
 done_testing

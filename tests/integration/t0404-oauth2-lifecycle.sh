@@ -16,7 +16,8 @@ export APCONN_PUBLIC_URL=https://api.example.test APCONN_APP_URL='https://app.ex
 F="http://127.0.0.1:$FAKE_PORT"
 piece() {	# piece NAME TTL
 	psql_q "INSERT INTO apconn.piece_metadata (id, name, version, display_name, auth) VALUES
-	    ('$1', '$1', '1.0.0', '$1', '{\"type\":\"OAUTH2\",\"authUrl\":\"$F/authorize\",\"tokenUrl\":\"$F/lifecycle/token?ttl=$2\",\"scope\":[]}')" >/dev/null
+	    ('$1', '$1', '1.0.0', '$1', '{\"type\":\"OAUTH2\",\"authUrl\":\"$F/authorize\",\"tokenUrl\":\"$F/lifecycle/token?ttl=$2\",\"scope\":[],
+	      \"props\":{\"tenant\":{\"type\":\"SHORT_TEXT\",\"displayName\":\"Tenant\",\"required\":false}}}')" >/dev/null
 }
 piece lc 2
 piece lcsrv 2
@@ -30,14 +31,14 @@ svc=$(new_user executor@example.com)
 kx=$(new_key "$svc" executor)
 
 # Three connections, one per way of getting the first token.
-as "$k" POST /api/app-connections '{"externalId":"use","displayName":"use","pieceName":"lc","type":"OAUTH2","value":{"type":"OAUTH2","code":"lc-code","client_id":"cid-lcuse","client_secret":"cs-lcuse","redirect_url":"https://x/cb"}}'
+as "$k" POST /api/app-connections '{"externalId":"use","displayName":"use","pieceName":"lc","type":"OAUTH2","value":{"type":"OAUTH2","code":"lc-code","client_id":"cid-lcuse","client_secret":"cs-lcuse","redirect_url":"https://x/cb","scope":"read write","props":{"tenant":"t1"}}}'
 expect_status 201 "a client-held code is exchanged"
 id_use=$(jq -r .id "$TMP/body")
 as "$k" POST /api/app-connections '{"externalId":"cc","displayName":"cc","pieceName":"lc","type":"OAUTH2","value":{"type":"OAUTH2","grant_type":"client_credentials","client_id":"cid-lccc","client_secret":"cs-lccc"}}'
 expect_status 201 "the client credentials grant runs"
 id_cc=$(jq -r .id "$TMP/body")
 printf 'cs-lcsrv\n' | admin oauth-app set lcsrv --client-id cid-lcsrv >/dev/null
-as "$k" POST /api/app-connections/oauth2/start '{"pieceName":"lcsrv","externalId":"srv"}'
+as "$k" POST /api/app-connections/oauth2/start '{"pieceName":"lcsrv","externalId":"srv","props":{"tenant":"t2"}}'
 state=$(jq -r .state "$TMP/body")
 http GET "/api/app-connections/oauth2/callback?code=lc-code&state=$state"
 check "a server-held code is exchanged at the callback" \
@@ -68,7 +69,14 @@ srv_grants() {	# the server-held client authenticates the same way
 
 # Five uses, each after the token is due: each refreshes once, and the
 # next one works with what the last one stored (a refresh token the
-# provider already rotated away would be refused).
+# provider already rotated away would be refused); every field the
+# executor reads comes back as it was stored.
+fields() {	# the fields of the last answer that no refresh may change
+	jq -r '.value | [.type, .client_id, .redirect_url // "-", .scope // "-", .props.tenant // "-", .grant_type, .token_type] | join("|")' "$TMP/body"
+}
+want_use="OAUTH2|cid-lcuse|https://x/cb|read write|t1|authorization_code|Bearer"
+want_srv="OAUTH2|cid-lcsrv|https://api.example.test/api/app-connections/oauth2/callback|-|t2|authorization_code|Bearer"
+want_cc="OAUTH2|cid-lccc|-|-|-|client_credentials|Bearer"
 for ext in use cc srv; do
 	eval "last_$ext=''"
 	eval "bad_$ext=''"
@@ -79,16 +87,18 @@ while [ $i -le 5 ]; do
 	for ext in use cc srv; do
 		resolve "$ext"
 		eval "prev=\$last_$ext"
-		if [ "$STATUS" != 200 ] || [ -z "$TOKEN" ] || [ "$TOKEN" = "$prev" ] || ! live "$TOKEN"; then
-			eval "bad_$ext=\"\$bad_$ext use $i: $STATUS $(head -c 120 "$TMP/body" | tr -d "'\"$")\""
+		eval "want=\$want_$ext"
+		if [ "$STATUS" != 200 ] || [ -z "$TOKEN" ] || [ "$TOKEN" = "$prev" ] || ! live "$TOKEN" ||
+		    [ "$(fields)" != "$want" ]; then
+			eval "bad_$ext=\"\$bad_$ext use $i: $STATUS $(fields | tr -d "'\"$") $(head -c 120 "$TMP/body" | tr -d "'\"$")\""
 		fi
 		eval "last_$ext=\$TOKEN"
 	done
 	i=$((i + 1))
 done
-check "client-held: 5 uses, each with a new live token${bad_use}" test -z "$bad_use"
-check "server-held: 5 uses, each with a new live token${bad_srv}" test -z "$bad_srv"
-check "client credentials: 5 uses, each with a new live token${bad_cc}" test -z "$bad_cc"
+check "client-held: 5 uses, each with a new live token and every field intact${bad_use}" test -z "$bad_use"
+check "server-held: 5 uses, each with a new live token and every field intact${bad_srv}" test -z "$bad_srv"
+check "client credentials: 5 uses, each with a new live token and every field intact${bad_cc}" test -z "$bad_cc"
 check "... by exactly one refresh each (client-held)" test "$(grants lcuse refresh_token)" = 5
 check "... (server-held)" test "$(srv_grants refresh_token)" = 5
 check "... (client credentials: the grant again)" test "$(grants lccc client_credentials)" = 6
@@ -159,11 +169,12 @@ check "the sweep refreshed each five times unused (client-held $(( $(grants lcus
 sweepfail=""
 for ext in use cc srv; do
 	resolve "$ext"
-	if [ "$STATUS" != 200 ] || ! live "$TOKEN"; then
+	eval "want=\$want_$ext"
+	if [ "$STATUS" != 200 ] || ! live "$TOKEN" || [ "$(fields)" != "$want" ]; then
 		sweepfail="$sweepfail $ext:$STATUS"
 	fi
 done
-check "... and each still resolves to a live token$sweepfail" test -z "$sweepfail"
+check "... and each still resolves to a live token, every field intact$sweepfail" test -z "$sweepfail"
 check "the sweeps logged their summaries" \
     sh -c "grep 'refresh sweep: ' '$TMP/app.log' | grep -q '[1-9][0-9]* refreshed'"
 check "... and recorded them" \
