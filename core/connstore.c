@@ -268,11 +268,8 @@ conn_open(struct core *c, struct fail *f, const char *id,
 
 	*value = NULL;
 	rc = db_conn_get(c->db, c->arena, id, c->owner, row);
-	if (rc == DB_NOTFOUND)
-		return fail_set(f, 404, "not_found", NULL,
-		    "Connection not found");
 	if (rc != DB_OK)
-		return fail_db(f, rc);
+		return fail_conn_db(f, rc);
 	*value = vault_open_row(c, id, row);
 	return 0;
 }
@@ -338,11 +335,8 @@ conn_apply_config(struct core *c, struct fail *f, const char *id,
 		return fail_internal(f);
 	rc = db_conn_set_value(c->db, c->arena, id, c->owner, name, &s,
 	    legacy ? "{\"validated\":false}" : NULL, &json);
-	if (rc == DB_NOTFOUND)
-		return fail_set(f, 404, "not_found", NULL,
-		    "Connection not found");
 	if (rc != DB_OK)
-		return fail_db(f, rc);
+		return fail_conn_db(f, rc);
 	*out = json;
 	return 0;
 }

@@ -52,6 +52,7 @@ struct fail {
 int	fail_set(struct fail *, int, const char *, const char *, const char *,
 	    ...) __attribute__((format(printf, 5, 6)));
 int	fail_db(struct fail *, enum db_rc);
+int	fail_conn_db(struct fail *, enum db_rc);
 int	fail_internal(struct fail *);
 
 /* core/secret.c: secrets owned by an arena. */

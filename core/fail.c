@@ -53,3 +53,13 @@ fail_internal(struct fail *f)
 {
 	return fail_set(f, 500, "internal", NULL, "Internal error");
 }
+
+/* fail_db() for a connection: not found is "Connection not found". */
+int
+fail_conn_db(struct fail *f, enum db_rc rc)
+{
+	if (rc == DB_NOTFOUND)
+		return fail_set(f, 404, "not_found", NULL,
+		    "Connection not found");
+	return fail_db(f, rc);
+}

@@ -548,8 +548,7 @@ conn_fresh(struct core *c, struct fail *f, const char *id, struct fresh *out)
 	rc = db_conn_lock(c->db, c->arena, id, c->owner, &row, &reason);
 	if (rc != DB_OK) {
 		db_rollback(c->db);
-		return rc == DB_NOTFOUND ? fail_set(f, 404, "not_found", NULL,
-		    "Connection not found") : fail_db(f, rc);
+		return fail_conn_db(f, rc);
 	}
 	if ((v = vault_open_row(c, id, &row)) == NULL) {
 		db_rollback(c->db);

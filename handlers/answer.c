@@ -7,29 +7,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../fcgi/metrics.h"
 #include "handlers.h"
 
-/* Maps a database failure to its answer; returns the status. */
+/* Maps a database failure to its answer (fail_db()); returns the status. */
 int
 resp_db_error(struct resp *resp, enum db_rc rc)
 {
-	switch (rc) {
-	case DB_UNAVAILABLE:
-		metrics_db(MD_UNAVAILABLE);
-		return resp_error(resp, 503, "database_unavailable",
-		    "Database unavailable");
-	case DB_READONLY:
-		return resp_error(resp, 503, "database_read_only",
-		    "The database accepts no changes at the moment (read-only "
-		    "or out of disk space); nothing was changed");
-	case DB_NOTFOUND:
-		return resp_error(resp, 404, "not_found", "Not found");
-	case DB_CONFLICT:
-		return resp_error(resp, 409, "conflict", "Conflict");
-	default:
-		return resp_error(resp, 500, "internal", "Internal error");
-	}
+	struct fail	f;
+
+	fail_db(&f, rc);
+	return resp_fail(resp, &f);
 }
 
 /* Answers a service's failure; returns its status. */
