@@ -333,6 +333,7 @@ db_exec_format(struct db *db, PGresult **out, enum stmt s,
 	*out = NULL;
 	if (!db->ready && db_ensure(db) == -1)
 		return DB_UNAVAILABLE;
+	metrics_statement();
 	res = PQexecPrepared(db->conn, stmts[s].name, stmts[s].nparams, vals,
 	    NULL, NULL, binary);
 	st = PQresultStatus(res);
@@ -353,6 +354,7 @@ db_simple(struct db *db, const char *sql)
 
 	if (!db->ready && db_ensure(db) == -1)
 		return DB_UNAVAILABLE;
+	metrics_statement();
 	res = PQexec(db->conn, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = db_failed(db, sql, res);

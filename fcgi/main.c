@@ -257,6 +257,7 @@ spawn(int gi)
 		for (k = 0; k < NGROUPS; k++)
 			if (k != gi && groups[k].fd != -1)
 				close(groups[k].fd);
+		metrics_group(gi);
 		if (gi == 2)
 			jobs_main(&cfg);
 		log_init(gi == 0 ? "apconn-fcgi" : "apconn-fcgi-outbound");

@@ -86,6 +86,7 @@ struct shm {
 	uint64_t	leader_pid;
 	uint64_t	reloads;
 	uint64_t	exits[METRIC_GROUPS][2];	/* exited, signalled */
+	uint64_t	statements[METRIC_GROUPS];
 	uint64_t	started;
 	uint64_t	shared;
 	uint64_t	nkids;
@@ -99,6 +100,7 @@ static struct shm		*m;
 static const struct route	*table;
 static size_t			 nroutes;
 static unsigned char		 status_slot[600];
+static int			 my_group;	/* this process's */
 
 static inline void
 add(uint64_t *p, uint64_t n)
@@ -218,6 +220,22 @@ metrics_db(enum metric_db what)
 {
 	if (m != NULL && what < MD__MAX)
 		add(&m->db[what], 1);
+}
+
+/* Says which worker group this process belongs to (0 until called). */
+void
+metrics_group(int g)
+{
+	if (g >= 0 && g < METRIC_GROUPS)
+		my_group = g;
+}
+
+/* Counts one statement sent to the database by this process. */
+void
+metrics_statement(void)
+{
+	if (m != NULL)
+		add(&m->statements[my_group], 1);
 }
 
 /*
@@ -490,6 +508,12 @@ render_rest(struct out *o)
 	    "503 database_unavailable.");
 	emit(o, "apconn_db_unavailable_total %llu\n",
 	    (unsigned long long)get(&m->db[MD_UNAVAILABLE]));
+
+	head(o, "apconn_db_statements_total", "counter", "Statements sent "
+	    "to the database, by the group of the process that sent them.");
+	for (k = 0; k < METRIC_GROUPS; k++)
+		emit(o, "apconn_db_statements_total{group=\"%s\"} %llu\n",
+		    group_label[k], (unsigned long long)get(&m->statements[k]));
 
 	head(o, "apconn_outbound_calls_total", "counter", "Calls to third "
 	    "parties, by purpose and outcome.");

@@ -60,6 +60,8 @@ int	metrics_active(void);
 void	metrics_key(const char *);
 void	metrics_request(const struct route *, unsigned int, int, long);
 void	metrics_db(enum metric_db);
+void	metrics_group(int);
+void	metrics_statement(void);
 int	metrics_family(const char *, const char *, const char *,
 	    const char *const *);
 void	metrics_count(int, size_t, unsigned long);

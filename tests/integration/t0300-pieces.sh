@@ -92,15 +92,18 @@ expect_status 304 "a single piece answers 304 too"
 
 # Workers keep catalogue answers, and drop them as soon as the catalogue
 # changes, whoever changes it.
-commits() {
-	sleep 1.2	# backends report their statistics at most once a second
-	psql_q "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+# Counted by the workers themselves (the job runner and other databases'
+# work do not count), so the figure holds on a busy machine.
+statements() {
+	curl -s "http://127.0.0.1:$HTTP_PORT/api/metrics" |
+	    awk '/^apconn_db_statements_total\{group="(main|outbound)"\}/ { n += $2 } END { print n + 0 }'
 }
 for i in 1 2 3 4 5 6; do http GET /api/pieces; http GET /api/pieces/slack; done
-c0=$(commits)
+c0=$(statements)
 for i in $(seq 1 30); do http GET /api/pieces; http GET /api/pieces/slack; done
-c1=$(commits)
-check "60 repeated catalogue reads are answered without the database ($((c1 - c0)) transactions)" \
+c1=$(statements)
+check "the workers count their statements" test "$c0" -gt 0
+check "60 repeated catalogue reads are answered without the database ($((c1 - c0)) statements)" \
     test $((c1 - c0)) -lt 30	# uncached, each read is one: 60 and more
 psql_q "UPDATE apconn.piece_metadata SET display_name = 'Slack Renamed' WHERE name = 'slack'" >/dev/null
 ok_all=1
