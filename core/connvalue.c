@@ -216,6 +216,9 @@ flat_scalars(json_object *props)
 	return 1;
 }
 
+static int	oauth2_props_check(json_object *, json_object *,
+		    const char **, char *, size_t);
+
 /*
  * Validates value (an object whose "type" is type) against def, the
  * piece's auth entry for that type (NULL when the piece is unknown or
@@ -227,7 +230,7 @@ int
 conn_value_validate(const char *type, json_object *value, json_object *def,
     int *legacy, const char **field, char *msg, size_t msgsz)
 {
-	json_object	*props, *pdefs, *v;
+	json_object	*props;
 
 	*legacy = 0;
 	*field = "value";
@@ -265,7 +268,7 @@ conn_value_validate(const char *type, json_object *value, json_object *def,
 			    "non-empty string");
 			return -1;
 		}
-		return 0;
+		return oauth2_props_check(value, def, field, msg, msgsz);
 	}
 	if (strcmp(type, "CUSTOM_AUTH") != 0) {
 		snprintf(msg, msgsz, "unsupported connection type");
@@ -287,17 +290,76 @@ conn_value_validate(const char *type, json_object *value, json_object *def,
 		*legacy = 1;
 		return 0;
 	}
-	if (!json_object_object_get_ex(def, "props", &pdefs) ||
+	return conn_props_check(props, def, field, msg, msgsz);
+}
+
+/*
+ * Checks props (an object, the caller's) against the props that def (a
+ * piece's auth entry) declares: required, type, the options of a
+ * dropdown.  A missing or blank prop that declares a defaultValue first
+ * gets a deep copy of it in props, as the original's form would have sent
+ * it.  Returns 0, or -1 with *field ("value.props.<name>") and msg.
+ */
+int
+conn_props_check(json_object *props, json_object *def, const char **field,
+    char *msg, size_t msgsz)
+{
+	json_object	*pdefs, *v, *dv, *c;
+
+	if (def == NULL || !json_object_object_get_ex(def, "props", &pdefs) ||
 	    !json_object_is_type(pdefs, json_type_object))
 		return 0;
 	json_object_object_foreach(pdefs, name, pdef) {
 		v = NULL;
 		json_object_object_get_ex(props, name, &v);
+		if (is_blank(v) && json_object_object_get_ex(pdef,
+		    "defaultValue", &dv) && !is_blank(dv)) {
+			c = NULL;
+			if (json_object_deep_copy(dv, &c, NULL) != 0) {
+				snprintf(msg, msgsz, "out of memory");
+				*field = "value.props";
+				return -1;
+			}
+			json_object_object_add(props, name, c);
+			v = c;
+		}
 		if (!prop_valid(pdef, v, msg, msgsz, name)) {
 			conn_value_field(name, field);
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/*
+ * conn_props_check() on the props of an OAUTH2 value (value is the
+ * caller's; "props" is added to it only when a default fills it).
+ */
+static int
+oauth2_props_check(json_object *value, json_object *def, const char **field,
+    char *msg, size_t msgsz)
+{
+	json_object	*props;
+
+	if (json_object_object_get_ex(value, "props", &props) &&
+	    props != NULL) {
+		if (!json_object_is_type(props, json_type_object)) {
+			*field = "value.props";
+			snprintf(msg, msgsz, "props must be an object");
+			return -1;
+		}
+		return conn_props_check(props, def, field, msg, msgsz);
+	}
+	if ((props = json_object_new_object()) == NULL)
+		return -1;
+	if (conn_props_check(props, def, field, msg, msgsz) == -1) {
+		json_object_put(props);
+		return -1;
+	}
+	if (json_object_object_length(props) > 0)
+		json_object_object_add(value, "props", props);
+	else
+		json_object_put(props);
 	return 0;
 }
 

@@ -78,6 +78,8 @@ json_object	*piece_auth_find(json_object *, const char *, int *);
 int		 conn_value_validate(const char *, json_object *,
 		    json_object *, int *, const char **, char *, size_t);
 void		 conn_value_field(const char *, const char **);
+int		 conn_props_check(json_object *, json_object *, const char **,
+		    char *, size_t);
 json_object	*conn_value_public(json_object *, json_object *);
 void		 value_copy_member(json_object *, const char *, json_object *,
 		    const char *);

@@ -340,7 +340,8 @@ token_value(struct core *c, json_object *tok, json_object *value,
  * code (value.code), a refresh token (grant_type refresh_token) or the
  * client credentials grant.  A value carrying "state" must name a state
  * this owner started for this piece, unexpired and unused (it is
- * consumed).  value is left as it is.  Returns 0 with *out the value to
+ * consumed); its props are checked against the piece first (on a copy,
+ * defaults applied).  value is left as it is.  Returns 0 with *out the value to
  * store (owned by the arena), or -1 with f filled: 400 invalid_grant when
  * the provider refused a refresh token or client credentials grant, 400
  * oauth2_exchange_failed when it refused a code or failed otherwise or
@@ -354,7 +355,7 @@ oauth2_exchange(struct core *c, struct fail *f, const char *piece,
 	struct egress_req	 q;
 	struct egress_resp	 er;
 	json_object		*def, *props = NULL, *tok;
-	const char		*state, *method, *grant, *err, *desc;
+	const char		*state, *method, *grant, *err, *desc, *pfield;
 	char			 tokurl[OAUTH2_URL_MAX], missing[128];
 	char			 hash[65], detail[256], text[161];
 	enum egress_rc		 orc;
@@ -367,6 +368,27 @@ oauth2_exchange(struct core *c, struct fail *f, const char *piece,
 	if (json_str(def, "tokenUrl") == NULL)
 		return fail_set(f, 400, "no_oauth2", NULL,
 		    "Piece does not define an OAuth2 token URL");
+	/*
+	 * The props fill the token URL: they are checked against the piece
+	 * (defaults applied, on a copy) before anything is sent anywhere.
+	 */
+	if ((value = secret_copy(c->arena, value)) == NULL)
+		return fail_internal(f);
+	if (json_object_object_get_ex(value, "props", &props) &&
+	    props != NULL && !json_object_is_type(props, json_type_object))
+		return fail_set(f, 400, "invalid_value", "value.props",
+		    "props must be an object");
+	if (props == NULL) {
+		props = json_object_new_object();
+		json_object_object_add(value, "props", props);
+	}
+	if (conn_props_check(props, def, &pfield, detail, sizeof(detail)) ==
+	    -1)
+		return fail_set(f, 400, "invalid_value", pfield, "%s", detail);
+	if (json_object_object_length(props) == 0) {
+		json_object_object_del(value, "props");
+		props = NULL;
+	}
 	if ((state = json_str(value, "state")) != NULL) {
 		if (oauth2_state_hash(state, hash) == -1)
 			return fail_internal(f);
@@ -383,7 +405,6 @@ oauth2_exchange(struct core *c, struct fail *f, const char *piece,
 		return fail_set(f, 400, "invalid_value", "value.code_challenge",
 		    "The PKCE verifier must be 43 to 128 characters of "
 		    "[A-Za-z0-9-._~]");
-	json_object_object_get_ex(value, "props", &props);
 	if (oauth2_subst(json_str(def, "tokenUrl"), props, tokurl,
 	    sizeof(tokurl), missing, sizeof(missing)) == -1)
 		return fail_set(f, 400, "invalid_value",

@@ -99,8 +99,9 @@ h_oauth2_start(struct req *r, struct resp *resp)
 	int			 server = 0;
 	struct core		 c;
 	struct fail		 f;
-	json_object		*props = NULL, *def, *scope, *pd, *extra, *o,
-				*req;
+	json_object		*props = NULL, *def, *scope, *extra, *o;
+	const char		*pfield;
+	char			 pmsg[200];
 	struct oauth2_state	 os;
 	unsigned char		 rnd[32];
 	char			 url[URL_MAX], base[URL_MAX], missing[128];
@@ -142,19 +143,17 @@ h_oauth2_start(struct req *r, struct resp *resp)
 	core_of(&c, r);
 	if ((def = oauth2_def(&c, &f, piece, version)) == NULL)
 		return resp_fail(resp, &f);
-	/* Required props must be there: they may fill {placeholders}. */
-	if (json_object_object_get_ex(def, "props", &pd) &&
-	    json_object_is_type(pd, json_type_object)) {
-		json_object_object_foreach(pd, k, d) {
-			if (json_object_object_get_ex(d, "required", &req) &&
-			    json_object_get_boolean(req) &&
-			    (json_str(props, k) == NULL || *json_str(props, k) == '\0')) {
-				return resp_error_field(resp, 400,
-				    "invalid_request", arena_printf(r->arena,
-				    "props.%s", k), "A required prop is missing");
-			}
-		}
-	}
+	/*
+	 * The props fill the authorization URL's {placeholders}: checked
+	 * against the piece (on a copy, defaults applied) before use.
+	 */
+	props = props != NULL ? secret_copy(r->arena, props) :
+	    secret_new_object(r->arena);
+	if (props == NULL)
+		return resp_error(resp, 500, "internal", "Internal error");
+	if (conn_props_check(props, def, &pfield, pmsg, sizeof(pmsg)) == -1)
+		return resp_error_field(resp, 400, "invalid_request",
+		    pfield + strlen("value."), "%s", pmsg);
 	if (oauth2_subst(json_str(def, "authUrl"), props, base, sizeof(base),
 	    missing, sizeof(missing)) == -1) {
 		return resp_error_field(resp, 400, "invalid_request",
@@ -220,7 +219,7 @@ h_oauth2_start(struct req *r, struct resp *resp)
 	os.redirect_url = redirect;
 	os.client_id = client;
 	os.pkce = pkce;
-	os.props = props ? arena_strdup(r->arena,
+	os.props = json_object_object_length(props) > 0 ? arena_strdup(r->arena,
 	    json_object_to_json_string_ext(props, JSON_C_TO_STRING_PLAIN)) :
 	    NULL;
 	if (server)
