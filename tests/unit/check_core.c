@@ -330,9 +330,8 @@ fx_setup(void)
 static void
 fx_teardown(void)
 {
-	json_object_put(tr.json);
 	tr.json = NULL;
-	arena_free(&ta);
+	arena_free(&ta);		/* releases tr.json (arena_defer()) */
 }
 
 /* Replaces the test arena with an empty one of the given limit. */
@@ -904,7 +903,7 @@ START_TEST(test_json_value)
 	ck_assert_str_eq(json_object_get_string(v), "x");
 	ck_assert(json_object_object_get_ex(tr.json, "n", &v));
 	ck_assert_uint_eq(json_object_array_length(v), 3);
-	json_object_put(tr.json);
+	arena_reset(&ta);		/* releases tr.json */
 	tr.json = NULL;
 
 	/* No body at all. */
