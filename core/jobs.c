@@ -176,6 +176,11 @@ run_refresh_sweep(struct db *db, const struct config *cfg,
 			arena_reset(&step);
 		}
 		/* The next batch starts after the last id of this one. */
+		if (strcmp(rows[n - 1].id, after) == 0) {
+			log_warnx("refresh sweep: cannot get past connection "
+			    "%.80s; stopped", after);
+			break;
+		}
 		free(after);
 		if ((after = strdup(rows[n - 1].id)) == NULL)
 			break;

@@ -219,14 +219,17 @@ enum db_rc	 db_integ_list(struct db *, struct arena *, const char *,
 
 /* db/rotate.c: re-sealing and importing values (apconn-admin). */
 struct sealed_row {
-	char		*id;
+	char		*id;		/* the row's key */
+	char		*aad;		/* what it was sealed with */
 	char		*kid, *iv, *ct, *tag;
 };
 
+extern const char *const sealed_tables[];	/* NULL-terminated */
 enum db_rc	 db_rotate_batch(struct db *, struct arena *, const char *,
-		    const char *, int, struct sealed_row **, size_t *);
+		    const char *, const char *, int, struct sealed_row **,
+		    size_t *);
 enum db_rc	 db_rotate_update(struct db *, const char *, const char *,
-		    const struct sealed_ref *);
+		    const char *, const struct sealed_ref *);
 enum db_rc	 db_conn_import(struct db *, const struct conn_write *,
 		    const char *);
 

@@ -10,16 +10,23 @@
 
 #include "dbi.h"
 
+/* The tables that hold sealed values, in the order they are rotated. */
+const char *const sealed_tables[] = {
+	"app_connection", "oauth_app", "oauth2_state", NULL
+};
+
 /*
- * The next batch (at most limit rows, ids after `after`) of connections
- * not sealed under kid.  *rows lives in the arena.
+ * The next batch (at most limit rows, keys after `after`) of table's
+ * sealed values not sealed under kid (NULL: every value), each with the
+ * AAD it was sealed with.  *rows lives in the arena.
  */
 enum db_rc
-db_rotate_batch(struct db *db, struct arena *a, const char *kid,
-    const char *after, int limit, struct sealed_row **rows, size_t *n)
+db_rotate_batch(struct db *db, struct arena *a, const char *table,
+    const char *kid, const char *after, int limit, struct sealed_row **rows,
+    size_t *n)
 {
 	char		 lim[16];
-	const char	*v[3] = { kid, after, lim };
+	const char	*v[4] = { kid, after, lim, table };
 	PGresult	*res;
 	enum db_rc	 rc;
 	int		 i;
@@ -36,29 +43,35 @@ db_rotate_batch(struct db *db, struct arena *a, const char *kid,
 	}
 	for (i = 0; i < PQntuples(res); i++) {
 		(*rows)[i].id = db_copy(a, res, i, 0);
-		(*rows)[i].kid = db_copy(a, res, i, 1);
-		(*rows)[i].iv = db_copy(a, res, i, 2);
-		(*rows)[i].ct = db_copy(a, res, i, 3);
-		(*rows)[i].tag = db_copy(a, res, i, 4);
+		(*rows)[i].aad = db_copy(a, res, i, 1);
+		(*rows)[i].kid = db_copy(a, res, i, 2);
+		(*rows)[i].iv = db_copy(a, res, i, 3);
+		(*rows)[i].ct = db_copy(a, res, i, 4);
+		(*rows)[i].tag = db_copy(a, res, i, 5);
 	}
 	*n = (size_t)PQntuples(res);
 	PQclear(res);
 	return DB_OK;
 }
 
-/* Replaces id's value if its ciphertext is still old_ct; else DB_NOTFOUND. */
+/*
+ * Replaces the sealed value of table's row key if its ciphertext is still
+ * old_ct; else DB_NOTFOUND.
+ */
 enum db_rc
-db_rotate_update(struct db *db, const char *id, const char *old_ct,
-    const struct sealed_ref *s)
+db_rotate_update(struct db *db, const char *table, const char *key,
+    const char *old_ct, const struct sealed_ref *s)
 {
-	const char	*v[6] = { id, old_ct, s->kid, s->iv, s->ct, s->tag };
+	const char	*v[7] = { key, old_ct, s->kid, s->iv, s->ct, s->tag,
+			    table };
 	PGresult	*res;
 	enum db_rc	 rc;
 	int		 changed;
 
 	if ((rc = db_exec(db, &res, STMT_ROTATE_UPDATE, v)) != DB_OK)
 		return rc;
-	changed = strcmp(PQcmdTuples(res), "1") == 0;
+	changed = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0),
+	    "1") == 0;
 	PQclear(res);
 	return changed ? DB_OK : DB_NOTFOUND;
 }

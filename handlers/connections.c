@@ -53,6 +53,17 @@ h_conn_upsert(struct req *r, struct resp *resp)
 }
 
 static int
+cursor_id_ok(const char *id)
+{
+	size_t	n;
+
+	for (n = 0; id[n] != '\0'; n++)
+		if (n >= 255 || (unsigned char)id[n] < 0x20 || id[n] == 0x7f)
+			return 0;
+	return n > 0;
+}
+
+static int
 valid_cursor(const char *c, char **t, char **id, const char **dir)
 {
 	const char	*p;
@@ -64,8 +75,12 @@ valid_cursor(const char *c, char **t, char **id, const char **dir)
 		continue;
 	if (p == c + 2 || p - (c + 2) > 18 || *p != '.' || p[1] == '\0')
 		return 0;
-	/* Ids are apconn's [0-9a-z], or imported ones (id_importable()). */
-	if (!id_importable(p + 1))
+	/*
+	 * Any id the list can hand out comes back: apconn's and imported
+	 * ones (id_importable()), and whatever an older import stored (up
+	 * to 255 bytes, no control characters); it is only a parameter.
+	 */
+	if (!cursor_id_ok(p + 1))
 		return 0;
 	*t = (char *)(uintptr_t)(c + 2);
 	*id = (char *)(uintptr_t)(p + 1);

@@ -18,6 +18,10 @@ void		 admin_load_keys(struct keyring *);
 int		 admin_seal(struct keyring *, struct arena *, const char *,
 		    const unsigned char *, size_t, struct sealed_ref *);
 
+struct sealed_row;
+int		 sealed_walk(struct db *, struct arena *, const char *,
+		    const char *, long, void (*)(const char *,
+		    const struct sealed_row *, void *), void *);
 void	admin_usage(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 int	cmd_migrate(int, char **);

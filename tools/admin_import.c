@@ -18,6 +18,7 @@
 
 #include "../fcgi/http.h"
 #include "../db/db.h"
+#include "../db/token.h"
 #include "../db/seal.h"
 #include "../core/core.h"
 #include "admin.h"
@@ -39,8 +40,34 @@ struct wbi {
 static void
 row_failed(struct wbi *w, const char *id, const char *why)
 {
+	char	shown[68];
+	size_t	i;
+
+	/* An id is shown as far as it could be one, never raw. */
+	for (i = 0; id != NULL && id[i] != '\0' && i < 64; i++)
+		shown[i] = (id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' &&
+		    id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
+		    id[i] == '_' || id[i] == '-' ? id[i] : '?';
+	if (id != NULL && id[i] != '\0')
+		shown[i++] = '~';
+	shown[i] = '\0';
 	w->failed++;
-	printf("failed %s %s: %s\n", w->table, id ? id : "(no id)", why);
+	printf("failed %s %s: %s\n", w->table, id ? shown : "(no id)", why);
+}
+
+/*
+ * 1 (reported) when id is present but cannot be a row id of apconn's
+ * (id_importable()): such an id would not fit the cursors, the logs or
+ * the loops that page by id.
+ */
+static int
+id_refused(struct wbi *w, const char *id)
+{
+	if (id == NULL || id_importable(id))
+		return 0;
+	row_failed(w, id, "its id is not 1 to 64 characters of "
+	    "[0-9A-Za-z_-]");
+	return 1;
 }
 
 /*
@@ -131,6 +158,8 @@ on_user(const char *text, void *arg)
 	u.updated_at = str_of(o, "updated_at");
 	if (u.id == NULL)
 		row_failed(w, NULL, "it has no id");
+	else if (id_refused(w, u.id))
+		;
 	else if (db_savepoint(w->db) != DB_OK)
 		row_failed(w, u.id, "database error (see the log)");
 	else {
@@ -274,6 +303,10 @@ on_connection(const char *text, void *arg)
 	if (json_object_object_get_ex(o, "project_ids", &v) && v != NULL &&
 	    json_object_is_type(v, json_type_array))
 		x.project_ids = json_text(w, o, "project_ids");
+	if (id_refused(w, c.id)) {
+		json_object_put(o);
+		return;
+	}
 	if (c.id == NULL)
 		why = "it has no id";
 	else if (c.owner == NULL)
@@ -364,6 +397,10 @@ on_integration(const char *text, void *arg)
 	type = str_of(o, "type");
 	x.created_at = str_of(o, "created_at");
 	x.updated_at = str_of(o, "updated_at");
+	if (id_refused(w, c.id)) {
+		json_object_put(o);
+		return;
+	}
 	why = c.id == NULL ? "it has no id" : c.owner == NULL ?
 	    "it has no owner" : type == NULL ? "it has no type" : NULL;
 	if (why == NULL && strlen(type) > 200)
@@ -439,6 +476,8 @@ on_workflow(const char *text, void *arg)
 		f.visibility = "private";
 	if (f.id == NULL || f.owner == NULL || f.name == NULL)
 		row_failed(w, f.id, "its id, owner or name is missing");
+	else if (id_refused(w, f.id))
+		;
 	else if (strcmp(f.visibility, "private") != 0 &&
 	    strcmp(f.visibility, "public") != 0)
 		row_failed(w, f.id, "its visibility is neither private nor "

@@ -51,27 +51,116 @@ admin_seal(struct keyring *kr, struct arena *a, const char *id,
 }
 
 /*
- * rotate-keys [--batch N]: re-seals, online, every value not under the
- * active key.  A row written meanwhile is left alone (it was sealed by
- * its writer, under the active key).  A row that does not open is
- * reported and skipped.  Exit 1 when any row failed.
+ * Calls fn(table, row, arg) for every sealed value of table not sealed
+ * under kid (NULL: every value), batch at a time in key order; the row
+ * and what fn allocates in a live until the next batch.  The place is
+ * kept in a copy of the last key, whatever its length, and a batch that
+ * does not get past it stops the walk (it would read the same rows
+ * forever).  Returns 0, or -1 with a message on standard error.
+ */
+int
+sealed_walk(struct db *db, struct arena *a, const char *table,
+    const char *kid, long batch, void (*fn)(const char *,
+    const struct sealed_row *, void *), void *arg)
+{
+	struct sealed_row	*rows;
+	size_t			 n, i;
+	char			*after, *next;
+	int			 rc = 0;
+
+	if ((after = strdup("")) == NULL)
+		return -1;
+	for (;;) {
+		arena_reset(a);
+		if (db_rotate_batch(db, a, table, kid, after, (int)batch,
+		    &rows, &n) != DB_OK) {
+			fprintf(stderr, "apconn-admin: %s: database error\n",
+			    table);
+			rc = -1;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (strcmp(rows[n - 1].id, after) == 0) {
+			fprintf(stderr, "apconn-admin: %s: the walk does not "
+			    "get past key %.80s; stopped\n", table, after);
+			rc = -1;
+			break;
+		}
+		if ((next = strdup(rows[n - 1].id)) == NULL) {
+			rc = -1;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			fn(table, &rows[i], arg);
+		free(after);
+		after = next;
+	}
+	free(after);
+	arena_reset(a);
+	return rc;
+}
+
+struct rotation {
+	struct keyring	*kr;
+	struct arena	*a;
+	struct db	*db;
+	unsigned long	 done, changed, failed;
+};
+
+static void
+rotate_one(const char *table, const struct sealed_row *row, void *arg)
+{
+	struct rotation		*rt = arg;
+	struct sealed_ref	 s;
+	unsigned char		*pt;
+	size_t			 len;
+	enum db_rc		 rc;
+	int			 k;
+
+	if (unseal(rt->kr, row->aad, row->kid, row->iv, row->ct, row->tag,
+	    &pt, &len) == -1) {
+		printf("failed %s %s: the value does not open with key %s\n",
+		    table, row->id, row->kid ? row->kid : "(none)");
+		rt->failed++;
+		return;
+	}
+	k = admin_seal(rt->kr, rt->a, row->aad, pt, len, &s);
+	plain_free(pt, len);
+	if (k == -1) {
+		printf("failed %s %s: cannot seal\n", table, row->id);
+		rt->failed++;
+		return;
+	}
+	rc = db_rotate_update(rt->db, table, row->id, row->ct, &s);
+	if (rc == DB_OK)
+		rt->done++;
+	else if (rc == DB_NOTFOUND)
+		rt->changed++;
+	else {
+		printf("failed %s %s: database error\n", table, row->id);
+		rt->failed++;
+	}
+}
+
+/*
+ * apconn-admin rotate-keys [--batch N]: re-seals every sealed value (the
+ * connections' values, the OAuth apps' client secrets, the server-held
+ * flows in progress) that is not sealed under the active key.  A value
+ * written meanwhile is left alone (it was sealed by its writer, under the
+ * active key).  A value that does not open is reported and skipped.
+ * Exit 1 when any value failed or a walk stopped.
  */
 int
 cmd_rotate_keys(int argc, char **argv)
 {
 	struct keyring		 kr;
 	struct arena		 a;
-	struct db		*db;
-	struct sealed_row	*rows;
-	struct sealed_ref	 s;
-	unsigned char		*pt;
-	size_t			 n, i, len;
-	char			 after[80] = "";
+	struct rotation		 rt;
 	long			 batch = 100;
-	unsigned long		 done = 0, changed = 0, failed = 0;
-	enum db_rc		 rc;
 	char			*end;
-	int			 k;
+	int			 k, stopped = 0;
+	size_t			 t;
 
 	for (k = 1; k < argc; k++) {
 		if (strcmp(argv[k], "--batch") == 0 && k + 1 < argc) {
@@ -86,59 +175,28 @@ cmd_rotate_keys(int argc, char **argv)
 			    "option", argv[k]);
 	}
 	admin_load_keys(&kr);
-	db = admin_open_db();
+	memset(&rt, 0, sizeof(rt));
+	rt.kr = &kr;
+	rt.a = &a;
+	rt.db = admin_open_db();
 	arena_init(&a, 64 << 20);
 	printf("active key: %s\n", keyring_active_kid(&kr));
-	for (;;) {
-		arena_reset(&a);
-		rc = db_rotate_batch(db, &a, keyring_active_kid(&kr), after,
-		    (int)batch, &rows, &n);
-		if (rc != DB_OK) {
-			fprintf(stderr, "apconn-admin: rotate-keys: database "
-			    "error\n");
-			failed++;
-			break;
-		}
-		if (n == 0)
-			break;
-		for (i = 0; i < n; i++) {
-			snprintf(after, sizeof(after), "%s", rows[i].id);
-			if (unseal(&kr, rows[i].id, rows[i].kid, rows[i].iv,
-			    rows[i].ct, rows[i].tag, &pt, &len) == -1) {
-				printf("failed %s: the value does not open "
-				    "with key %s\n", rows[i].id,
-				    rows[i].kid ? rows[i].kid : "(none)");
-				failed++;
-				continue;
-			}
-			k = admin_seal(&kr, &a, rows[i].id, pt, len, &s);
-			plain_free(pt, len);
-			if (k == -1) {
-				printf("failed %s: cannot seal\n", rows[i].id);
-				failed++;
-				continue;
-			}
-			rc = db_rotate_update(db, rows[i].id, rows[i].ct, &s);
-			if (rc == DB_OK)
-				done++;
-			else if (rc == DB_NOTFOUND)
-				changed++;
-			else {
-				printf("failed %s: database error\n",
-				    rows[i].id);
-				failed++;
-			}
-		}
-		printf("progress: %lu re-sealed, %lu written meanwhile, %lu "
-		    "failed\n", done, changed, failed);
+	for (t = 0; sealed_tables[t] != NULL; t++) {
+		if (sealed_walk(rt.db, &a, sealed_tables[t],
+		    keyring_active_kid(&kr), batch, rotate_one, &rt) == -1)
+			stopped = 1;
+		printf("progress: %s: %lu re-sealed, %lu written meanwhile, "
+		    "%lu failed\n", sealed_tables[t], rt.done, rt.changed,
+		    rt.failed);
 		fflush(stdout);
 	}
 	printf("done: %lu re-sealed under %s, %lu written meanwhile, %lu "
-	    "failed\n", done, keyring_active_kid(&kr), changed, failed);
+	    "failed%s\n", rt.done, keyring_active_kid(&kr), rt.changed,
+	    rt.failed, stopped ? " (stopped early)" : "");
 	arena_free(&a);
-	db_free(db);
+	db_free(rt.db);
 	keyring_free(&kr);
-	return failed ? 1 : 0;
+	return rt.failed == 0 && !stopped ? 0 : 1;
 }
 
 /* One exported row; returns 1 imported, 0 already there, -1 failed. */

@@ -134,13 +134,70 @@ check_socket(const char *path)
  * migrations, public URL and, when given, the FastCGI socket.  Exit 1
  * when any check fails.
  */
+struct opened {
+	struct keyring	*kr;
+	unsigned long	 ok, failed;
+	char		 first[120];	/* the first that does not open */
+};
+
+static void
+open_one(const char *table, const struct sealed_row *row, void *arg)
+{
+	struct opened	*o = arg;
+	unsigned char	*pt;
+	size_t		 len;
+
+	(void)table;
+	if (unseal(o->kr, row->aad, row->kid, row->iv, row->ct, row->tag,
+	    &pt, &len) == -1) {
+		if (o->failed++ == 0)
+			snprintf(o->first, sizeof(o->first), "%.80s (key %s)",
+			    row->id, row->kid ? row->kid : "none");
+		return;
+	}
+	plain_free(pt, len);
+	o->ok++;
+}
+
+/* Opens every sealed value under kr: one line per table. */
+static void
+check_sealed(struct keyring *kr)
+{
+	struct opened	 o;
+	struct arena	 a;
+	struct db	*db = db_new(admin_cfg.database_url);
+	size_t		 t;
+	int		 rc;
+
+	arena_init(&a, 64 << 20);
+	for (t = 0; sealed_tables[t] != NULL; t++) {
+		memset(&o, 0, sizeof(o));
+		o.kr = kr;
+		rc = sealed_walk(db, &a, sealed_tables[t], NULL, 500, open_one,
+		    &o);
+		if (rc == -1)
+			line(0, sealed_tables[t], "could not be read to the "
+			    "end");
+		else if (o.failed > 0)
+			line(0, sealed_tables[t], "%lu sealed value%s open, %lu "
+			    "do%s not under the key ring (first: %s)", o.ok,
+			    o.ok == 1 ? "" : "s", o.failed,
+			    o.failed == 1 ? "es" : "", o.first);
+		else
+			line(1, sealed_tables[t], "%lu sealed value%s open",
+			    o.ok, o.ok == 1 ? "" : "s");
+	}
+	arena_free(&a);
+	db_free(db);
+}
+
 int
 cmd_check(int argc, char **argv)
 {
 	struct keyring	 kr;
 	const char	*socket_path = NULL, *why, *path;
 	char		 err[256];
-	int		 i, pending;
+	int		 i, pending, kr_ok = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strncmp(argv[i], "--socket=", 9) == 0 && argv[i][9] != '\0')
@@ -157,10 +214,11 @@ cmd_check(int argc, char **argv)
 		line(0, "key ring", "APCONN_KEYS is not set");
 	else if (keyring_parse(&kr, admin_cfg.keys, err, sizeof(err)) == -1)
 		line(0, "key ring", "%s", err);
-	else
+	else {
+		kr_ok = 1;
 		line(1, "key ring", "%zu key%s, active %s", kr.n,
 		    kr.n == 1 ? "" : "s", keyring_active_kid(&kr));
-	keyring_free(&kr);
+	}
 
 	/* A dry run of the migrations: it connects and reads what is due. */
 	pending = db_migrate(admin_cfg.database_url, 1, keep_last);
@@ -175,6 +233,10 @@ cmd_check(int argc, char **argv)
 		else
 			line(1, "migrations", "current");
 	}
+
+	if (pending == 0 && kr_ok)
+		check_sealed(&kr);
+	keyring_free(&kr);
 
 	if (url_sane(admin_cfg.public_url, &why))
 		line(1, "public URL", "%s", admin_cfg.public_url);

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The key ring: apconn-fcgi refuses a missing or malformed APCONN_KEYS;
-# rotate-keys re-seals everything online while writes go on, loses none
-# of them, and reports a row it cannot open without stopping; the
+# rotate-keys re-seals everything online while writes go on (connection
+# values, OAuth app secrets, server-held flows in progress), loses none
+# of them, and reports a row it cannot open without stopping, whatever
+# the length of its id; check opens every sealed value, per table; the
 # Activepieces import opens both of its formats and reports bad rows.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
@@ -20,10 +22,15 @@ for bad in "" "k1" "k1:c2hvcnQ=" "bad kid!:$(echo "$K1" | cut -d: -f2)" "$K1,$K1
 done
 check "... and says why" grep -q "APCONN_KEYS" "$TMP/refuse.out"
 
+export APCONN_PUBLIC_URL=https://api.example.test
 APCONN_KEYS="$K1" app_start 2
 nginx_start
 u=$(new_user rot@example.com)
 k=$(new_key "$u" connections:read,connections:write)
+printf 'app-secret-rot\n' | APCONN_KEYS="$K1" "$ADMIN" oauth-app set slack --client-id rot-client >/dev/null
+as "$k" POST /api/app-connections/oauth2/start '{"pieceName":"slack"}'
+expect_status 200 "a server-held flow started under k1 (its verifier and secret sealed)"
+state=$(jq -r .state "$TMP/body")
 i=0
 while [ $i -lt 20 ]; do
 	as "$k" POST /api/app-connections "{\"externalId\":\"c$i\",\"displayName\":\"C$i\",\"pieceName\":\"postgres\",\"type\":\"CUSTOM_AUTH\",\"value\":{\"type\":\"CUSTOM_AUTH\",\"props\":{\"host\":\"h-0\",\"port\":1,\"password\":\"pw-$i\"}}}"
@@ -56,6 +63,20 @@ check "rotate-keys succeeds" test $rrc = 0
 check "it reports progress by batch" test "$(grep -c '^progress:' "$TMP/rotate.out")" -ge 2
 check "every value is now under k2" \
     test "$(psql_q "SELECT count(*) FROM apconn.app_connection WHERE value->>'kid' <> 'k2'")" = 0
+check "... the OAuth app's secret and the flow in progress too" \
+    test "$(psql_q "SELECT (SELECT client_secret->>'kid' FROM apconn.oauth_app) || ' ' || (SELECT string_agg(DISTINCT sealed->>'kid', ',') FROM apconn.oauth2_state WHERE sealed IS NOT NULL)")" = "k2 k2"
+check "... each table reported" sh -c "grep -q '^progress: oauth_app: ' '$TMP/rotate.out' && grep -q '^progress: oauth2_state: ' '$TMP/rotate.out'"
+APCONN_KEYS="$K2" "$ADMIN" check >"$TMP/check.out" 2>&1
+check "check opens every sealed value under the new ring alone, per table" \
+    sh -c "grep -q '^ok   app_connection *20 sealed values open' '$TMP/check.out' && grep -q '^ok   oauth_app *1 sealed value open' '$TMP/check.out' && grep -q '^ok   oauth2_state *1 sealed value open' '$TMP/check.out'"
+
+# With k1 retired, the OAuth app still serves the server-held flow.
+kill "$APP_PID"; wait "$APP_PID" 2>/dev/null
+APCONN_KEYS="$K2" app_start 2
+as "$k" POST /api/app-connections/oauth2/start '{"pieceName":"slack"}'
+expect_status 200 "after k1 is retired, a server-held flow starts with the re-sealed app secret"
+kill "$APP_PID"; wait "$APP_PID" 2>/dev/null
+APCONN_KEYS="$K2,$K1" app_start 2
 for id in $ids; do
 	as "$k" GET "/api/app-connections/$id"
 	expect_json .value.props.host h-30 "the last concurrent write survived the rotation ($id)"
@@ -74,9 +95,21 @@ psql_q "UPDATE apconn.app_connection SET value = jsonb_set(value, '{kid}', '\"k0
 APCONN_KEYS="$K2,$K1" "$ADMIN" rotate-keys >"$TMP/rotate2.out" 2>&1
 check "a row that does not open fails the run (exit 1)" test $? = 1
 bad2=$(psql_q "SELECT id FROM apconn.app_connection WHERE external_id = 'c9'")
-check "... and is named" grep -q "failed $bad: the value does not open with key k0" "$TMP/rotate2.out"
-check "the run goes on past it to the next bad row" grep -q "failed $bad2: the value does not open with key k1" "$TMP/rotate2.out"
+check "... and is named" grep -q "failed app_connection $bad: the value does not open with key k0" "$TMP/rotate2.out"
+check "the run goes on past it to the next bad row" grep -q "failed app_connection $bad2: the value does not open with key k1" "$TMP/rotate2.out"
 check "... and ends with a summary" grep -q "done: 0 re-sealed under k2, 0 written meanwhile, 2 failed" "$TMP/rotate2.out"
+APCONN_KEYS="$K2,$K1" "$ADMIN" check >"$TMP/check2.out" 2>&1
+check "check fails on them, counting them in their table" \
+    sh -c "[ $? != 0 ] && grep -q '^FAIL app_connection *18 sealed values open, 2 do not under the key ring' '$TMP/check2.out'"
+
+# An id longer than any buffer (an import of another system's rows):
+# the walk keeps its place in a copy of the whole id and ends.
+long=$(printf 'x%.0s' $(seq 1 100))
+psql_q "UPDATE apconn.app_connection SET id = '$long' WHERE id = '$bad'" >/dev/null
+APCONN_KEYS="$K2,$K1" timeout 30 "$ADMIN" rotate-keys --batch 1 >"$TMP/rotate3.out" 2>&1
+rc=$?
+check "rotate-keys --batch 1 ends past a 100-character id (exit $rc)" test $rc = 1
+check "... having reported it once" test "$(grep -c "failed app_connection $long:" "$TMP/rotate3.out")" = 1
 
 # Activepieces' export: CBC and GCM values, one under another key.
 AP_KEY=0123456789abcdef0123456789abcdef

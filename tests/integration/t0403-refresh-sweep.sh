@@ -72,4 +72,16 @@ check "... and record the failures" \
 check "... logging at most $(grep -c "refresh sweep: connection $flaky" "$TMP/app.log") warnings, one per attempt" \
     test "$(grep -c "refresh sweep: connection $flaky" "$TMP/app.log")" -le "$(attempts)"
 
+# An id longer than any buffer (from an older import): the sweep keeps
+# its place in a copy of the whole id, so every sweep still ends.
+long=$(printf 'y%.0s' $(seq 1 100))
+psql_q "UPDATE apconn.app_connection SET id = '$long' WHERE id = '$due'" >/dev/null
+last=$(psql_q "SELECT coalesce(max(id), 0) FROM apconn.job_runs")
+n=0
+until [ "$(psql_q "SELECT count(*) FROM apconn.job_runs WHERE id > $last")" -ge 2 ] || [ $n -ge 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+check "sweeps still end past a 100-character id" test $n -lt 100
+
 done_testing

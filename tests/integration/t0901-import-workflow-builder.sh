@@ -74,6 +74,10 @@ conn conn0000000000000005 "'$A'" wrong-key openai SECRET_TEXT \
 conn conn0000000000000006 "'$A'" openai-main openai SECRET_TEXT \
     "$(gcm '{"type":"SECRET_TEXT","secret_text":"sk-conn-dup"}')"
 conn conn0000000000000007 "'$A'" garbage openai SECRET_TEXT 'hello world'
+# An id no apconn id can be (100 characters): refused, not imported.
+LONG=$(printf 'L%.0s' $(seq 1 100))
+conn "$LONG" "'$A'" long-id openai SECRET_TEXT \
+    "$(gcm '{"type":"SECRET_TEXT","secret_text":"sk-conn-long"}')"
 
 # Workflows: a template reference, a legacy integrationId, and one of a
 # user who cannot be imported.
@@ -121,7 +125,7 @@ before=$(apconn_sum)
 imp dry.out --dry-run
 check "a dry run with bad rows exits 1" test $? = 1
 check "the dry run counts what it would do" grep -q \
-    "^dry run: 10 imported, 0 already there, 10 failed, 3 connection references written (nothing was written)$" "$TMP/dry.out"
+    "^dry run: 10 imported, 0 already there, 11 failed, 3 connection references written (nothing was written)$" "$TMP/dry.out"
 check "the dry run writes nothing" test "$(apconn_sum)" = "$before"
 
 # The import.
@@ -129,9 +133,10 @@ imp run1.out
 check "an import with bad rows exits 1" test $? = 1
 check "users: 3 in, carol's address is taken" grep -q "^users: 3 imported, 0 already there, 1 failed$" "$TMP/run1.out"
 check "integrations: 2 in, 4 bad" grep -q "^integrations: 2 imported, 0 already there, 4 failed$" "$TMP/run1.out"
-check "app_connection: 3 in, 4 bad" grep -q "^app_connection: 3 imported, 0 already there, 4 failed$" "$TMP/run1.out"
+check "app_connection: 3 in, 5 bad" grep -q "^app_connection: 3 imported, 0 already there, 5 failed$" "$TMP/run1.out"
+check "an id longer than any apconn id is refused, shown cut" grep -q "^failed app_connection $(printf 'L%.0s' $(seq 1 64))~: its id is not 1 to 64 characters of \[0-9A-Za-z_-\]$" "$TMP/run1.out"
 check "workflows: 2 in, 1 bad" grep -q "^workflows: 2 imported, 0 already there, 1 failed$" "$TMP/run1.out"
-check "the summary" grep -q "^done: 10 imported, 0 already there, 10 failed, 3 connection references written$" "$TMP/run1.out"
+check "the summary" grep -q "^done: 10 imported, 0 already there, 11 failed, 3 connection references written$" "$TMP/run1.out"
 for line in \
     "failed users $C: another apconn user has this email address" \
     "failed integrations integ00000000000000i3: the value does not open with INTEGRATION_ENCRYPTION_KEY" \
@@ -201,7 +206,7 @@ before=$(apconn_sum)
 imp run2.out
 check "a second run still reports the bad rows" test $? = 1
 check "a second run imports nothing" grep -q \
-    "^done: 0 imported, 10 already there, 10 failed, 0 connection references written$" "$TMP/run2.out"
+    "^done: 0 imported, 10 already there, 11 failed, 0 connection references written$" "$TMP/run2.out"
 check "a second run changes nothing" test "$(apconn_sum)" = "$before"
 
 # A reference that went missing (its connection came later, say) is
@@ -212,7 +217,7 @@ refs() {
 refs_before=$(refs)
 psql_q "DELETE FROM apconn.workflow_connection_ref WHERE node_id = 'q'" >/dev/null
 imp run3.out
-check "a missing reference is rebuilt" grep -q "0 imported, 10 already there, 10 failed, 1 connection references written$" "$TMP/run3.out"
+check "a missing reference is rebuilt" grep -q "0 imported, 10 already there, 11 failed, 1 connection references written$" "$TMP/run3.out"
 check "the references are as before" test "$(refs)" = "$refs_before"
 
 # A later original: app_connection.value is jsonb {iv, data} (AES-256-CBC
