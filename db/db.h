@@ -268,6 +268,9 @@ void		 wbsrc_close(struct wbsrc *);
 int		 wbsrc_has(struct wbsrc *, const char *);
 int		 wbsrc_rows(struct wbsrc *, enum wb_table,
 		    void (*)(const char *, void *), void *, char *, size_t);
+enum db_rc	 db_wb_seen(struct db *, const char *, const char *, char *,
+		    size_t);
+enum db_rc	 db_wb_took(struct db *, const char *, const char *);
 enum db_rc	 db_wb_user(struct db *, const struct wb_user *, char *,
 		    size_t);
 enum db_rc	 db_wb_conn(struct db *, const struct conn_write *,

@@ -146,6 +146,33 @@ outcome(struct db *db, enum stmt s, const char *const *v, char *out,
 	return rc;
 }
 
+/*
+ * Whether the original's table row id is in apconn already ("present",
+ * now recorded as taken), was taken by an import and deleted in apconn
+ * since ("deleted"), or neither ("new"), in *out (wb_seen.sql).
+ */
+enum db_rc
+db_wb_seen(struct db *db, const char *table, const char *id, char *out,
+    size_t outsz)
+{
+	const char	*v[2] = { table, id };
+
+	return outcome(db, STMT_WB_SEEN, v, out, outsz);
+}
+
+/* Records that the original's table row id was imported. */
+enum db_rc
+db_wb_took(struct db *db, const char *table, const char *id)
+{
+	const char	*v[2] = { table, id };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = db_exec(db, &res, STMT_WB_TOOK, v)) == DB_OK)
+		PQclear(res);
+	return rc;
+}
+
 /* Inserts u unless its id is there; *out says what happened (wb_user.sql). */
 enum db_rc
 db_wb_user(struct db *db, const struct wb_user *u, char *out, size_t outsz)

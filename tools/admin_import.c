@@ -32,8 +32,8 @@ struct wbi {
 	const char	*gcm_key;	/* INTEGRATION_ENCRYPTION_KEY or NULL */
 	const char	*cbc_key;	/* AP_ENCRYPTION_KEY or NULL */
 	const char	*table;		/* the table being read, for messages */
-	unsigned long	 imported, present, failed;	/* this table */
-	unsigned long	 all_imported, all_present, all_failed;
+	unsigned long	 imported, present, deleted, failed;	/* this table */
+	unsigned long	 all_imported, all_present, all_deleted, all_failed;
 	unsigned long	 refs;
 };
 
@@ -53,6 +53,34 @@ row_failed(struct wbi *w, const char *id, const char *why)
 	shown[i] = '\0';
 	w->failed++;
 	printf("failed %s %s: %s\n", w->table, id ? shown : "(no id)", why);
+}
+
+/*
+ * What apconn knows of row id already, before anything is opened (so that
+ * rows already there need no key): 1 when it is handled, counted as
+ * already there (when skip_present) or as deleted in apconn since an
+ * import took it (never re-created); 0 to go on; -1 failed (reported).
+ */
+static int
+seen_before(struct wbi *w, const char *id, int skip_present)
+{
+	char	out[32];
+
+	if (db_wb_seen(w->db, w->table, id, out, sizeof(out)) != DB_OK) {
+		row_failed(w, id, "database error (see the log)");
+		return -1;
+	}
+	if (strcmp(out, "deleted") == 0) {
+		w->deleted++;
+		printf("skipped %s %s: deleted in apconn since it was "
+		    "imported\n", w->table, id);
+		return 1;
+	}
+	if (strcmp(out, "present") == 0 && skip_present) {
+		w->present++;
+		return 1;
+	}
+	return 0;
 }
 
 /*
@@ -84,8 +112,13 @@ row_write(struct wbi *w, const char *id, enum db_rc rc, const char *out)
 		return;
 	}
 	db_savepoint_release(w->db);
-	if (strcmp(out, "imported") == 0)
+	if (strcmp(out, "imported") == 0) {
+		if (db_wb_took(w->db, w->table, id) != DB_OK) {
+			row_failed(w, id, "database error (see the log)");
+			return;
+		}
 		w->imported++;
+	}
 	else if (strcmp(out, "present") == 0)
 		w->present++;
 	else if (strcmp(out, "email_taken") == 0)
@@ -158,7 +191,7 @@ on_user(const char *text, void *arg)
 	u.updated_at = str_of(o, "updated_at");
 	if (u.id == NULL)
 		row_failed(w, NULL, "it has no id");
-	else if (id_refused(w, u.id))
+	else if (id_refused(w, u.id) || seen_before(w, u.id, 1) != 0)
 		;
 	else if (db_savepoint(w->db) != DB_OK)
 		row_failed(w, u.id, "database error (see the log)");
@@ -333,7 +366,9 @@ on_connection(const char *text, void *arg)
 		c.status = "ACTIVE";
 	c.piece_name = piece_short_name(c.piece_name);
 	json_object_object_get_ex(o, "value", &v);
-	if ((value = open_value(w, v, &why)) == NULL)
+	if (seen_before(w, c.id, 1) != 0)
+		;
+	else if ((value = open_value(w, v, &why)) == NULL)
 		row_failed(w, c.id, why);
 	else
 		write_conn(w, &c, &x, value);
@@ -418,7 +453,9 @@ on_integration(const char *text, void *arg)
 	c.status = "ACTIVE";
 	c.metadata = "{\"validated\":false}";
 	json_object_object_get_ex(o, "config", &v);
-	if (v != NULL && !json_object_is_type(v, json_type_string))
+	if (seen_before(w, c.id, 1) != 0)
+		;
+	else if (v != NULL && !json_object_is_type(v, json_type_string))
 		row_failed(w, c.id, "its config is not the original's "
 		    "encrypted text");
 	else if ((config = open_value(w, v, &why)) == NULL)
@@ -476,7 +513,7 @@ on_workflow(const char *text, void *arg)
 		f.visibility = "private";
 	if (f.id == NULL || f.owner == NULL || f.name == NULL)
 		row_failed(w, f.id, "its id, owner or name is missing");
-	else if (id_refused(w, f.id))
+	else if (id_refused(w, f.id) || seen_before(w, f.id, 0) != 0)
 		;
 	else if (strcmp(f.visibility, "private") != 0 &&
 	    strcmp(f.visibility, "public") != 0)
@@ -502,7 +539,7 @@ import_table(struct wbi *w, struct wbsrc *src, enum wb_table t,
 	int	has;
 
 	w->table = table;
-	w->imported = w->present = w->failed = 0;
+	w->imported = w->present = w->deleted = w->failed = 0;
 	if ((has = wbsrc_has(src, table)) == -1) {
 		fprintf(stderr, "apconn-admin: cannot read the original "
 		    "database's catalogue\n");
@@ -517,10 +554,12 @@ import_table(struct wbi *w, struct wbsrc *src, enum wb_table t,
 		fprintf(stderr, "apconn-admin: reading %s: %s\n", table, err);
 		return -1;
 	}
-	printf("%s: %lu imported, %lu already there, %lu failed\n", table,
-	    w->imported, w->present, w->failed);
+	printf("%s: %lu imported, %lu already there, %lu deleted in apconn "
+	    "since, %lu failed\n", table, w->imported, w->present, w->deleted,
+	    w->failed);
 	w->all_imported += w->imported;
 	w->all_present += w->present;
+	w->all_deleted += w->deleted;
 	w->all_failed += w->failed;
 	return 0;
 }
@@ -626,10 +665,11 @@ cmd_import_workflow_builder(int argc, char **argv)
 	if (broken)
 		printf("stopped: nothing was written\n");
 	else
-		printf("%s: %lu imported, %lu already there, %lu failed, %lu "
-		    "connection references written%s\n", dry ? "dry run" :
-		    "done", w.all_imported, w.all_present, w.all_failed,
-		    w.refs, dry ? " (nothing was written)" : "");
+		printf("%s: %lu imported, %lu already there, %lu deleted in "
+		    "apconn since, %lu failed, %lu connection references "
+		    "written%s\n", dry ? "dry run" : "done", w.all_imported,
+		    w.all_present, w.all_deleted, w.all_failed, w.refs,
+		    dry ? " (nothing was written)" : "");
 	wbsrc_close(src);
 	arena_free(&w.a);
 	db_free(w.db);

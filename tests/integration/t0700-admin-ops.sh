@@ -80,4 +80,15 @@ check "jobs status shows the last run, its host, result and summary" sh -c "echo
 check "... the next run from the interval" sh -c "echo \"\$0\" | grep -q 'piece_sync .*next about 2026-01-02T04:04:05Z'" "$OUT"
 check "... and a failed run" sh -c "echo \"\$0\" | grep -q '^oauth2_refresh .*on host-b: FAILED (2 checked, 0 unusable, 1 failed); next about 2026-01-02T03:05:01Z'" "$OUT"
 
+# Every command apconn-admin lists, and every variable it reads beyond
+# apconn-fcgi's, has its entry in the manual.
+missing=""
+for cmd in $("$ADMIN" --help | sed -n 's/^  \([a-z-]*\).*/\1/p' | sort -u); do
+	grep -q "^\.It Cm $cmd" "$top_srcdir/man/apconn-admin.8.in" || missing="$missing $cmd"
+done
+for var in $(grep -ho '"[A-Z][A-Z_]*_KEY"' "$top_srcdir"/tools/*.c | tr -d '"' | sort -u); do
+	grep -q "^\.It Ev $var" "$top_srcdir/man/apconn-admin.8.in" || missing="$missing $var"
+done
+check "apconn-admin(8) documents every command and variable${missing:+ (missing:$missing)}" test -z "$missing"
+
 done_testing

@@ -125,18 +125,18 @@ before=$(apconn_sum)
 imp dry.out --dry-run
 check "a dry run with bad rows exits 1" test $? = 1
 check "the dry run counts what it would do" grep -q \
-    "^dry run: 10 imported, 0 already there, 11 failed, 3 connection references written (nothing was written)$" "$TMP/dry.out"
+    "^dry run: 10 imported, 0 already there, 0 deleted in apconn since, 11 failed, 3 connection references written (nothing was written)$" "$TMP/dry.out"
 check "the dry run writes nothing" test "$(apconn_sum)" = "$before"
 
 # The import.
 imp run1.out
 check "an import with bad rows exits 1" test $? = 1
-check "users: 3 in, carol's address is taken" grep -q "^users: 3 imported, 0 already there, 1 failed$" "$TMP/run1.out"
-check "integrations: 2 in, 4 bad" grep -q "^integrations: 2 imported, 0 already there, 4 failed$" "$TMP/run1.out"
-check "app_connection: 3 in, 5 bad" grep -q "^app_connection: 3 imported, 0 already there, 5 failed$" "$TMP/run1.out"
+check "users: 3 in, carol's address is taken" grep -q "^users: 3 imported, 0 already there, 0 deleted in apconn since, 1 failed$" "$TMP/run1.out"
+check "integrations: 2 in, 4 bad" grep -q "^integrations: 2 imported, 0 already there, 0 deleted in apconn since, 4 failed$" "$TMP/run1.out"
+check "app_connection: 3 in, 5 bad" grep -q "^app_connection: 3 imported, 0 already there, 0 deleted in apconn since, 5 failed$" "$TMP/run1.out"
 check "an id longer than any apconn id is refused, shown cut" grep -q "^failed app_connection $(printf 'L%.0s' $(seq 1 64))~: its id is not 1 to 64 characters of \[0-9A-Za-z_-\]$" "$TMP/run1.out"
-check "workflows: 2 in, 1 bad" grep -q "^workflows: 2 imported, 0 already there, 1 failed$" "$TMP/run1.out"
-check "the summary" grep -q "^done: 10 imported, 0 already there, 11 failed, 3 connection references written$" "$TMP/run1.out"
+check "workflows: 2 in, 1 bad" grep -q "^workflows: 2 imported, 0 already there, 0 deleted in apconn since, 1 failed$" "$TMP/run1.out"
+check "the summary" grep -q "^done: 10 imported, 0 already there, 0 deleted in apconn since, 11 failed, 3 connection references written$" "$TMP/run1.out"
 for line in \
     "failed users $C: another apconn user has this email address" \
     "failed integrations integ00000000000000i3: the value does not open with INTEGRATION_ENCRYPTION_KEY" \
@@ -206,7 +206,7 @@ before=$(apconn_sum)
 imp run2.out
 check "a second run still reports the bad rows" test $? = 1
 check "a second run imports nothing" grep -q \
-    "^done: 0 imported, 10 already there, 11 failed, 0 connection references written$" "$TMP/run2.out"
+    "^done: 0 imported, 10 already there, 0 deleted in apconn since, 11 failed, 0 connection references written$" "$TMP/run2.out"
 check "a second run changes nothing" test "$(apconn_sum)" = "$before"
 
 # A reference that went missing (its connection came later, say) is
@@ -217,8 +217,32 @@ refs() {
 refs_before=$(refs)
 psql_q "DELETE FROM apconn.workflow_connection_ref WHERE node_id = 'q'" >/dev/null
 imp run3.out
-check "a missing reference is rebuilt" grep -q "0 imported, 10 already there, 11 failed, 1 connection references written$" "$TMP/run3.out"
+check "a missing reference is rebuilt" grep -q "0 imported, 10 already there, 0 deleted in apconn since, 11 failed, 1 connection references written$" "$TMP/run3.out"
 check "the references are as before" test "$(refs)" = "$refs_before"
+
+# Rows already imported need no key: a run without the original's keys
+# counts them as already there, not as failures.
+"$ADMIN" import-workflow-builder --from="$ORIG" >"$TMP/nokey.out" 2>&1
+check "without the keys, imported rows are already there" grep -q \
+    "^app_connection: 0 imported, 3 already there, 0 deleted in apconn since, 5 failed$" "$TMP/nokey.out"
+check "... integrations too" grep -q \
+    "^integrations: 0 imported, 2 already there, 0 deleted in apconn since, 4 failed$" "$TMP/nokey.out"
+
+# What apconn deleted since is never brought back.
+kb=$(new_key "$B" connections:read,connections:write,workflows:read,workflows:write)
+as "$kb" DELETE /api/app-connections/conn0000000000000003
+expect_status 200 "bob deletes an imported connection"
+as "$kb" DELETE /api/workflows/wf00000000000000000b1
+expect_status 200 "... and his imported workflow"
+imp run4.out
+check "a later run does not re-create them" test \
+    "$(psql_q "SELECT count(*) FROM apconn.app_connection WHERE id = 'conn0000000000000003'") $(psql_q "SELECT count(*) FROM apconn.workflows WHERE id = 'wf00000000000000000b1'")" = "0 0"
+check "... says so, row by row" sh -c "grep -qxF 'skipped app_connection conn0000000000000003: deleted in apconn since it was imported' '$TMP/run4.out' &&
+    grep -qxF 'skipped workflows wf00000000000000000b1: deleted in apconn since it was imported' '$TMP/run4.out'"
+check "... and in the summary" grep -q \
+    "^done: 0 imported, 8 already there, 2 deleted in apconn since, 11 failed, 0 connection references written$" "$TMP/run4.out"
+as "$kx" GET /api/workflows/wf00000000000000000a1/connections/openai-main
+expect_status 200 "what was not deleted still resolves"
 
 # A later original: app_connection.value is jsonb {iv, data} (AES-256-CBC
 # under AP_ENCRYPTION_KEY) and the integrations table is gone.
@@ -246,7 +270,7 @@ INTEGRATION_ENCRYPTION_KEY=$IKEY AP_ENCRYPTION_KEY=$APKEY \
     "$ADMIN" import-workflow-builder --from="$LATER" >"$TMP/later1.out" 2>&1
 check "the later import exits 1 for its bad rows" test $? = 1
 check "a missing table is skipped" grep -qxF "integrations: no such table in the original database, skipped" "$TMP/later1.out"
-check "one CBC value in, three bad" grep -qxF "app_connection: 1 imported, 0 already there, 3 failed" "$TMP/later1.out"
+check "one CBC value in, three bad" grep -qxF "app_connection: 1 imported, 0 already there, 0 deleted in apconn since, 3 failed" "$TMP/later1.out"
 check "another key is reported" grep -qxF \
     "failed app_connection later00000000000002: the value does not open with AP_ENCRYPTION_KEY" "$TMP/later1.out"
 check "garbage is reported" grep -qxF \
