@@ -99,19 +99,26 @@ list_query(struct req *r, struct resp *resp, struct conn_query *qp)
 	char		*lit, *t = NULL, *id = NULL;
 	size_t		 nst, i, off;
 	long		 limit = 100;
+	int		 status;
 
 	memset(&q, 0, sizeof(q));
-	if ((v = req_query(r, "pieceName")) != NULL && *v != '\0')
+	if ((status = query_one(r, resp, "pieceName", &v)) != 0)
+		return status;
+	if (v != NULL)
 		q.piece_name = piece_short_name(v);
-	if ((v = req_query(r, "displayName")) != NULL && *v != '\0')
-		q.display_name = v;
-	if ((v = req_query(r, "scope")) != NULL && *v != '\0') {
+	if ((status = query_one(r, resp, "displayName", &v)) != 0)
+		return status;
+	q.display_name = v;
+	if ((status = query_one(r, resp, "scope", &v)) != 0)
+		return status;
+	if (v != NULL) {
 		if (strcmp(v, "PROJECT") != 0 && strcmp(v, "PLATFORM") != 0)
 			return resp_error_field(resp, 400, "invalid_request",
 			    "scope", "scope must be PROJECT or PLATFORM");
 		q.scope = v;
 	}
-	nst = req_query_all(r, "status", st, 8);
+	if ((status = query_many(r, resp, "status", st, 8, &nst)) != 0)
+		return status;
 	if (nst > 0) {
 		lit = arena_alloc(r->arena, 8 * 10 + 3);
 		if (lit == NULL)
@@ -133,15 +140,11 @@ list_query(struct req *r, struct resp *resp, struct conn_query *qp)
 		lit[off] = '\0';
 		q.statuses = lit;
 	}
-	if ((v = req_query(r, "limit")) != NULL && *v != '\0') {
-		char	*end;
-
-		limit = strtol(v, &end, 10);
-		if (*end != '\0' || limit < 1 || limit > 1000)
-			return resp_error_field(resp, 400, "invalid_request",
-			    "limit", "limit must be a number from 1 to 1000");
-	}
-	if ((v = req_query(r, "cursor")) != NULL && *v != '\0') {
+	if ((status = query_number(r, resp, "limit", 1, 1000, &limit)) != 0)
+		return status;
+	if ((status = query_one(r, resp, "cursor", &v)) != 0)
+		return status;
+	if (v != NULL) {
 		if (!valid_cursor(v, &t, &id, &dir))
 			return resp_error_field(resp, 400, "invalid_request",
 			    "cursor", "Invalid cursor");

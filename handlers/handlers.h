@@ -18,6 +18,13 @@ int	resp_fail(struct resp *, const struct fail *);
 int	resp_success(struct resp *);
 void	core_of(struct core *, struct req *);
 
+/* query.c: strict query parameters */
+int	query_one(struct req *, struct resp *, const char *, const char **);
+int	query_number(struct req *, struct resp *, const char *, long, long,
+	    long *);
+int	query_many(struct req *, struct resp *, const char *, const char **,
+	    size_t, size_t *);
+
 /* health.c */
 int	h_health_get(struct req *, struct resp *);
 

@@ -169,15 +169,11 @@ h_pieces_list(struct req *r, struct resp *resp)
 			    "orderBy", "orderBy must be ASC or DESC");
 		q.order = v;
 	}
-	if ((v = req_query(r, "limit")) != NULL && *v != '\0') {
-		char	*e;
-
-		limit = strtol(v, &e, 10);
-		if (*e != '\0' || limit < 1 || limit > 10000)
-			return resp_error_field(resp, 400, "invalid_request",
-			    "limit", "limit must be a number from 1 to 10000");
+	limit = 0;
+	if ((st = query_number(r, resp, "limit", 1, 10000, &limit)) != 0)
+		return st;
+	if (limit > 0)
 		q.limit = arena_printf(r->arena, "%ld", limit);
-	}
 	if ((rc = db_piece_list(r->db, r->arena, &q, &json)) != DB_OK)
 		return resp_db_error(resp, rc);
 	return answer_cacheable(r, resp, key, json);
