@@ -50,6 +50,8 @@ static const struct cfg_key {
 	    offsetof(struct config, integration_encryption_key), 0, 0, 1, "" },
 	{ "APCONN_OUTBOUND_ALLOW", NULL, CFG_STR,
 	    offsetof(struct config, outbound_allow), 0, 0, 0, "" },
+	{ "APCONN_METRICS_ALLOW", NULL, CFG_STR,
+	    offsetof(struct config, metrics_allow), 0, 0, 0, "" },
 	{ "APCONN_HOST_NAME", NULL, CFG_STR,
 	    offsetof(struct config, host_name), 0, 0, 0, "" },
 	{ "APCONN_AUTH", NULL, CFG_STR,

@@ -17,6 +17,7 @@ struct config {
 	char	*ap_encryption_key;
 	char	*integration_encryption_key;
 	char	*outbound_allow;	/* APCONN_OUTBOUND_ALLOW */
+	char	*metrics_allow;		/* APCONN_METRICS_ALLOW */
 	char	*host_name;		/* APCONN_HOST_NAME, "" = gethostname */
 	char	*auth;			/* APCONN_AUTH: apconn, better-auth */
 	char	*better_auth_secret;	/* BETTER_AUTH_SECRET */

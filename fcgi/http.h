@@ -90,12 +90,13 @@ struct req {
 	const char		*cookie;	/* HTTP_COOKIE or NULL */
 	const char		*authorization;	/* never logged */
 	const char		*origin;
+	const char		*fetch_site;	/* Sec-Fetch-Site or NULL */
 	const char		*if_none_match;
 	const char		*remote_addr;
 	size_t			 clen;		/* CONTENT_LENGTH */
 	char			*body;		/* NUL-terminated, or NULL */
 	size_t			 bodysz;
-	json_object		*json;		/* parsed body; dispatcher puts */
+	json_object		*json;		/* parsed body; the arena's */
 	struct kv		 qs[QUERY_MAX];
 	size_t			 nqs;
 	const char		*param[ROUTE_MAXPARAMS];

@@ -365,6 +365,8 @@ req_init(struct req *r, struct arena *a, char *const *envp)
 			r->authorization = v;
 		else if (IS("HTTP_ORIGIN"))
 			r->origin = v;
+		else if (IS("HTTP_SEC_FETCH_SITE"))
+			r->fetch_site = v;
 		else if (IS("HTTP_IF_NONE_MATCH"))
 			r->if_none_match = v;
 		else if (IS("REMOTE_ADDR"))
@@ -391,6 +393,7 @@ req_init(struct req *r, struct arena *a, char *const *envp)
 	r->cookie = env_copy(a, r->cookie);
 	r->authorization = env_copy(a, r->authorization);
 	r->origin = env_copy(a, r->origin);
+	r->fetch_site = env_copy(a, r->fetch_site);
 	r->if_none_match = env_copy(a, r->if_none_match);
 	r->remote_addr = env_copy(a, r->remote_addr);
 	if (r->method_name == NULL || r->path == NULL || r->query == NULL)

@@ -45,7 +45,7 @@ h_auth_anonymous(struct req *r, struct resp *resp)
 	int		 days = r->cfg ? r->cfg->session_days : 30;
 
 	/* A browser on another site must not swap its visitor's session. */
-	if (r->origin != NULL && !origin_allowed(r))
+	if (!browser_write_allowed(r))
 		return resp_error(resp, 403, "origin_mismatch",
 		    "Cross-origin request refused");
 	if ((rc = db_begin(r->db)) != DB_OK)
@@ -94,7 +94,7 @@ h_auth_session(struct req *r, struct resp *resp)
 	if (r->who.scopes & (SCOPE_EXECUTOR | SCOPE_ADMIN))
 		return resp_error(resp, 403, "key_not_exchangeable",
 		    "Executor and admin keys cannot become browser sessions");
-	if (r->origin != NULL && !origin_allowed(r))
+	if (!browser_write_allowed(r))
 		return resp_error(resp, 403, "origin_mismatch",
 		    "Cross-origin request refused");
 	rc = db_session_create_for_key(r->db, r->arena, r->who.credential_id,

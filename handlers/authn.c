@@ -247,6 +247,24 @@ origin_allowed(const struct req *r)
 	return *o != '\0' && strcasecmp(o, r->origin) == 0;
 }
 
+/*
+ * Whether a state-changing request may act for the browser it comes
+ * from: its Origin is one of apconn's; without Origin, Sec-Fetch-Site
+ * says same-origin or none (typed by the user); with neither, only a
+ * request that carries no cookie, which no browser's session can be
+ * behind, is let through.
+ */
+int
+browser_write_allowed(const struct req *r)
+{
+	if (r->origin != NULL)
+		return origin_allowed(r);
+	if (r->fetch_site != NULL)
+		return strcasecmp(r->fetch_site, "same-origin") == 0 ||
+		    strcasecmp(r->fetch_site, "none") == 0;
+	return r->cookie == NULL || *r->cookie == '\0';
+}
+
 static int	admit(struct req *, struct resp *);
 
 /*

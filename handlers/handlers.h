@@ -36,7 +36,7 @@ enum listcache_result {		/* values of metric_listcache */
 };
 extern int	metric_listcache, metric_call_probe;
 void	handlers_metrics_init(void);
-int	addr_is_loopback(const char *);
+int	addr_allowed(const char *, const char *);
 int	h_metrics_get(struct req *, struct resp *);
 
 
@@ -59,6 +59,7 @@ enum scope {
 /* authn.c */
 int		 authorize(struct req *, struct resp *);
 int		 origin_allowed(const struct req *);
+int		 browser_write_allowed(const struct req *);
 void		 authn_fast_args(const struct req *, const char *[3]);
 int		 authn_fast_done(struct req *, struct resp *, const char *,
 		    const char *, int);

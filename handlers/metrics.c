@@ -1,8 +1,10 @@
 /*
  * GET /api/metrics: the shared counters (fcgi/metrics.c) in Prometheus'
  * text format.  A presented credential must be valid and hold the admin
- * scope (401, 403); without one, only a loopback client may read it
- * (REMOTE_ADDR in 127.0.0.0/8 or ::1, as the web server passes it).
+ * scope (401, 403); without one, only a client whose address
+ * (REMOTE_ADDR, as the web server passes it) APCONN_METRICS_ALLOW lists
+ * may read it: by default none, since behind a proxy on the same host
+ * every client would look local.
  */
 #include "config.h"
 
@@ -11,8 +13,10 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "../fcgi/cfg.h"
 #include "../fcgi/metrics.h"
 #include "handlers.h"
 
@@ -38,21 +42,70 @@ handlers_metrics_init(void)
 	    "hit, stale, miss.", "result", listcache_values);
 }
 
-/* Returns 1 when addr is a loopback address, else 0 (also for NULL). */
-int
-addr_is_loopback(const char *addr)
+/*
+ * addr as 16 bytes (an IPv4 address as its IPv4-mapped IPv6 form) in
+ * out; 0, or -1 when addr is no address.
+ */
+static int
+addr_bytes(const char *addr, unsigned char out[16])
 {
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
+	struct in_addr	a4;
 
-	if (addr == NULL)
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &a4, 4);
 		return 0;
-	if (inet_pton(AF_INET, addr, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, addr, &a6) == 1) {
-		if (IN6_IS_ADDR_LOOPBACK(&a6))
+	}
+	return inet_pton(AF_INET6, addr, out) == 1 ? 0 : -1;
+}
+
+/*
+ * Returns 1 when addr matches an entry of list (APCONN_METRICS_ALLOW:
+ * addresses and ADDRESS/PREFIX networks, separated by commas or spaces),
+ * else 0 (also for NULL, an empty list or an entry that does not parse).
+ */
+int
+addr_allowed(const char *list, const char *addr)
+{
+	unsigned char	 a[16], n[16];
+	char		 item[64], *slash, *end;
+	const char	*p = list;
+	size_t		 len, full, i;
+	long		 bits;
+	int		 v4;
+
+	if (list == NULL || addr == NULL || addr_bytes(addr, a) == -1)
+		return 0;
+	while (*p != '\0') {
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (len == 0 || len >= sizeof(item)) {
+			p += len;
+			continue;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		p += len;
+		v4 = strchr(item, ':') == NULL;
+		bits = v4 ? 32 : 128;
+		if ((slash = strchr(item, '/')) != NULL) {
+			*slash = '\0';
+			bits = strtol(slash + 1, &end, 10);
+			if (*end != '\0' || slash[1] == '\0' || bits < 0 ||
+			    bits > (v4 ? 32 : 128))
+				continue;
+		}
+		if (addr_bytes(item, n) == -1)
+			continue;
+		if (v4)
+			bits += 96;
+		full = (size_t)bits / 8;
+		if (memcmp(a, n, full) != 0)
+			continue;
+		i = (size_t)bits % 8;
+		if (i == 0 || ((a[full] ^ n[full]) & (0xff << (8 - i))) == 0)
 			return 1;
-		return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
 	}
 	return 0;
 }
@@ -73,10 +126,12 @@ h_metrics_get(struct req *r, struct resp *resp)
 		/* ROUTE_OPTAUTH let a bad credential through as none. */
 		resp_header(resp, "WWW-Authenticate", "Bearer");
 		return resp_error(resp, 401, "invalid_token", "Unauthorized");
-	} else if (!addr_is_loopback(r->remote_addr)) {
+	} else if (r->cfg == NULL ||
+	    !addr_allowed(r->cfg->metrics_allow, r->remote_addr)) {
 		resp_header(resp, "WWW-Authenticate", "Bearer");
 		return resp_error(resp, 401, "unauthorized", "Unauthorized: "
-		    "an admin key is required from outside the host");
+		    "an admin key is required from addresses not in "
+		    "APCONN_METRICS_ALLOW");
 	}
 	if (!metrics_active())
 		return resp_error(resp, 503, "metrics_unavailable",

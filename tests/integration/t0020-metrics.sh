@@ -26,6 +26,8 @@ psql_q "INSERT INTO apconn.piece_metadata (id, name, version, display_name, auth
     ('o1', 'acme', '1.0.0', 'Acme', '{\"type\":\"OAUTH2\",\"authUrl\":\"$F/authorize\",\"tokenUrl\":\"$F/oauth/token\",\"scope\":[]}');
     INSERT INTO apconn.piece_auth_probe (piece_name, auth_type, method, url, headers, expected_status) VALUES
     ('openai', 'SECRET_TEXT', 'GET', '$F/status/{{secret_text}}', '{}', 200)" >/dev/null
+# Loopback may read the page without a key (the default is no address).
+export APCONN_METRICS_ALLOW="127.0.0.0/8, ::1"
 # One sync at start-up, then not for an hour.
 APCONN_SYNC_INTERVAL=3600 app_start 2
 nginx_start
@@ -106,9 +108,9 @@ expect_status 200 "an admin key reads the metrics"
 check "... as Prometheus text 0.0.4" \
     test "$(header Content-Type)" = "text/plain; version=0.0.4; charset=utf-8"
 get --tcp
-expect_status 200 "no credential from loopback (127.0.0.1 through nginx)"
+expect_status 200 "no credential from an allowed address (127.0.0.1 through nginx)"
 get
-expect_error 401 unauthorized "no credential from a non-loopback client (nginx's unix socket)"
+expect_error 401 unauthorized "no credential from an address not allowed (nginx's unix socket)"
 check "... with a WWW-Authenticate challenge" test "$(header WWW-Authenticate)" = Bearer
 get --tcp -H "Authorization: Bearer $usr"
 expect_error 403 insufficient_scope "a key without the admin scope, even from loopback"
@@ -281,12 +283,14 @@ check "every line of it parses" parses "$TMP/m5"
 
 # spawn-fcgi: one process, its own figures.
 if command -v spawn-fcgi >/dev/null 2>&1; then
-	spawn-fcgi -s "$TMP/single.sock" -P "$TMP/single.pid" -- "$FCGI" >>"$TMP/single.log" 2>&1
+	env -u APCONN_METRICS_ALLOW spawn-fcgi -s "$TMP/single.sock" -P "$TMP/single.pid" -- "$FCGI" >>"$TMP/single.log" 2>&1
 	PIDS="$PIDS $(cat "$TMP/single.pid")"
 	wait_for_socket "$TMP/single.sock"
 	REMOTE_ADDR=127.0.0.1 FCGI_SOCK="$TMP/single.sock" fcgi GET /api/pieces
 	REMOTE_ADDR=127.0.0.1 FCGI_SOCK="$TMP/single.sock" fcgi GET /api/metrics
-	expect_status 200 "a spawn-fcgi worker serves the metrics from loopback"
+	expect_error 401 unauthorized "by default no address reads the page without a key, not even loopback"
+	REMOTE_ADDR=127.0.0.1 HTTP_AUTHORIZATION="Bearer $adm" FCGI_SOCK="$TMP/single.sock" fcgi GET /api/metrics
+	expect_status 200 "a spawn-fcgi worker serves the metrics"
 	check "... marked as one process's" grep -q 'apconn_build_info{version="[^"]*",mode="single"} 1' "$TMP/body"
 	check "... with its own requests only" \
 	    test "$(val "$TMP/body" "$R{route=\"/api/pieces\",method=\"GET\",status=\"200\"}")" = 1

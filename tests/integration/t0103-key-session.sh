@@ -63,6 +63,7 @@ expect_status 201 "a key session with write scope writes"
 n0=$(psql_q "SELECT count(*) FROM apconn.sessions")
 as "$rw" POST /api/auth/session "" -H "Origin: https://evil.example"
 expect_error 403 origin_mismatch "a foreign Origin is refused"
+
 ex=$(new_key "$u" connections:read,executor)
 as "$ex" POST /api/auth/session
 expect_error 403 key_not_exchangeable "an executor key stays out of browsers"
@@ -76,6 +77,23 @@ anon=$(jq -r .token "$TMP/body")
 as "$anon" POST /api/auth/session
 expect_error 400 not_an_api_key "... nor an anonymous one"
 check "no refused exchange made a session" test "$(psql_q "SELECT count(*) FROM apconn.sessions")" = $((n0 + 1))
+
+# A browser's request without Origin: Sec-Fetch-Site must say it is this
+# site's own; with neither, a request that carries a cookie is refused.
+as "$rw" POST /api/auth/session "" -H "Cookie: apconn_session=$c2"
+expect_error 403 origin_mismatch "with a cookie and no Origin, a key cannot replace the browser's session"
+as "$rw" POST /api/auth/session "" -H "Cookie: apconn_session=$c2" -H "Sec-Fetch-Site: cross-site"
+expect_error 403 origin_mismatch "... nor from another site (Sec-Fetch-Site)"
+as "$rw" POST /api/auth/session "" -H "Cookie: apconn_session=$c2" -H "Sec-Fetch-Site: same-origin"
+expect_status 201 "... but from this site's own page (Sec-Fetch-Site: same-origin)"
+http POST /api/auth/anonymous "" -H "Cookie: apconn_session=$c2"
+expect_error 403 origin_mismatch "anonymous: a browser's session is not swapped without Origin"
+http POST /api/auth/anonymous "" -H "Cookie: apconn_session=$c2" -H "Sec-Fetch-Site: same-site"
+expect_error 403 origin_mismatch "... nor from a sibling site"
+http POST /api/auth/anonymous "" -H "Cookie: apconn_session=$c2" -H "Sec-Fetch-Site: same-origin"
+expect_status 201 "... but from this site's own page"
+http POST /api/auth/anonymous
+expect_status 201 "a client without cookies (no browser session at stake) still gets one"
 
 short=$(new_key "$u" connections:read)
 psql_q "UPDATE apconn.api_keys SET expires_at = now() + interval '1 hour' WHERE id = '$(echo "$short" | cut -c5-25)'" >/dev/null

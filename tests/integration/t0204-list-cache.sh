@@ -9,6 +9,7 @@
 pg_db
 migrate
 seed_pieces
+export APCONN_METRICS_ALLOW=127.0.0.1	# the counters, read without a key
 app_start 1		# one worker: every repeated request meets its cache
 NGINX_LIMIT_KEY='$http_x_apconn_no_limit'
 nginx_start

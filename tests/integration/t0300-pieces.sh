@@ -15,6 +15,7 @@ psql_q "INSERT INTO apconn.piece_metadata (id, name, version, display_name, auth
     actions = '{\"ask\":{},\"image\":{}}', triggers = '{}' WHERE name = 'openai';
     UPDATE apconn.piece_metadata SET categories = '{COMMUNICATION}', description = 'Team chat',
     actions = '{\"send\":{}}', triggers = '{\"new_message\":{}}', updated_at = now() - interval '1 day' WHERE name = 'slack'" >/dev/null
+export APCONN_METRICS_ALLOW=127.0.0.1	# the counters, read without a key
 app_start 2
 nginx_start
 

@@ -2455,18 +2455,34 @@ END_TEST
 
 START_TEST(test_loopback)
 {
-	ck_assert_int_eq(addr_is_loopback("127.0.0.1"), 1);
-	ck_assert_int_eq(addr_is_loopback("127.3.2.1"), 1);
-	ck_assert_int_eq(addr_is_loopback("::1"), 1);
-	ck_assert_int_eq(addr_is_loopback("::ffff:127.0.0.1"), 1);
-	ck_assert_int_eq(addr_is_loopback("128.0.0.1"), 0);
-	ck_assert_int_eq(addr_is_loopback("10.0.0.1"), 0);
-	ck_assert_int_eq(addr_is_loopback("::ffff:10.0.0.1"), 0);
-	ck_assert_int_eq(addr_is_loopback("::2"), 0);
-	ck_assert_int_eq(addr_is_loopback("unix:"), 0);
-	ck_assert_int_eq(addr_is_loopback("localhost"), 0);
-	ck_assert_int_eq(addr_is_loopback(""), 0);
-	ck_assert_int_eq(addr_is_loopback(NULL), 0);
+	const char	*lo = "127.0.0.0/8, ::1";
+
+	ck_assert_int_eq(addr_allowed(lo, "127.0.0.1"), 1);
+	ck_assert_int_eq(addr_allowed(lo, "127.3.2.1"), 1);
+	ck_assert_int_eq(addr_allowed(lo, "::1"), 1);
+	ck_assert_int_eq(addr_allowed(lo, "::ffff:127.0.0.1"), 1);
+	ck_assert_int_eq(addr_allowed(lo, "128.0.0.1"), 0);
+	ck_assert_int_eq(addr_allowed(lo, "10.0.0.1"), 0);
+	ck_assert_int_eq(addr_allowed(lo, "::ffff:10.0.0.1"), 0);
+	ck_assert_int_eq(addr_allowed(lo, "::2"), 0);
+	ck_assert_int_eq(addr_allowed(lo, "unix:"), 0);
+	ck_assert_int_eq(addr_allowed(lo, "localhost"), 0);
+	ck_assert_int_eq(addr_allowed(lo, ""), 0);
+	ck_assert_int_eq(addr_allowed(lo, NULL), 0);
+	/* Nothing is allowed by default. */
+	ck_assert_int_eq(addr_allowed("", "127.0.0.1"), 0);
+	ck_assert_int_eq(addr_allowed(NULL, "127.0.0.1"), 0);
+	/* One address, networks of any prefix, bad entries skipped. */
+	ck_assert_int_eq(addr_allowed("10.1.2.3", "10.1.2.3"), 1);
+	ck_assert_int_eq(addr_allowed("10.1.2.3", "10.1.2.4"), 0);
+	ck_assert_int_eq(addr_allowed("10.1.2.0/23", "10.1.3.200"), 1);
+	ck_assert_int_eq(addr_allowed("10.1.2.0/23", "10.1.4.1"), 0);
+	ck_assert_int_eq(addr_allowed("0.0.0.0/0", "192.0.2.1"), 1);
+	ck_assert_int_eq(addr_allowed("bogus,10.0.0.0/33,10.9.9.9", "10.9.9.9"),
+	    1);
+	ck_assert_int_eq(addr_allowed("10.0.0.0/33", "10.0.0.1"), 0);
+	ck_assert_int_eq(addr_allowed("2001:db8::/32", "2001:db8:1::5"), 1);
+	ck_assert_int_eq(addr_allowed("2001:db8::/32", "2001:db9::5"), 0);
 }
 END_TEST
 
