@@ -39,7 +39,7 @@
 #include "../db/db.h"
 #include "../db/seal.h"
 #include "../handlers/handlers.h"
-#include "../core/jobs.h"
+#include "../service/jobs.h"
 
 #define EX_USAGE	64
 #define MAXWORKERS	256

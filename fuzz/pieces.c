@@ -1,6 +1,6 @@
 /*
  * Upstream piece metadata as apconn reads it: the list and single-piece
- * documents of the sync (core/piecesync.c: the --only filter, the URL
+ * documents of the sync (service/piecesync.c: the --only filter, the URL
  * escaping, and store_one() up to the point where it would write), the
  * auth definitions the handlers take from them (piece_auth_find(), the
  * OAUTH2 and CUSTOM_AUTH entries), short names, and the version specs of
@@ -19,7 +19,7 @@
  * piece), %% a version spec, %% an --only list.
  */
 #include "../handlers/pieces.c"
-#include "../core/piecesync.c"
+#include "../service/piecesync.c"
 
 #include <regex.h>
 

@@ -8,7 +8,7 @@
 
 #include "../fcgi/http.h"
 #include "../db/db.h"
-#include "../core/core.h"
+#include "../service/service.h"
 
 extern const struct route routes[];
 

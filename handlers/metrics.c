@@ -29,14 +29,14 @@ int	metric_call_probe = METRIC_CALL_OTHER;
 static const char *const listcache_values[] = { "hit", "stale", "miss", NULL };
 
 /*
- * Registers the handlers' counters (and core's, which they use); call
+ * Registers the handlers' counters (and the services', which they use); call
  * once, before metrics_create().
  */
 void
 handlers_metrics_init(void)
 {
 	metric_call_probe = metrics_call_kind("probe");
-	core_metrics_init();
+	service_metrics_init();
 	metric_listcache = metrics_family("apconn_list_cache_total",
 	    "Connection list requests by what the worker's page cache did: "
 	    "hit, stale, miss.", "result", listcache_values);

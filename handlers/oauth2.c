@@ -3,7 +3,7 @@
  * OAUTH2 definition and records a random state (stored hashed, ten
  * minutes); the callback consumes the state once and hands the code back
  * as JSON (the original's client-held flow, whose upsert then exchanges
- * it), or finishes apconn's server-held flow (core/oauth2.c).
+ * it), or finishes apconn's server-held flow (service/oauth2.c).
  */
 #include "config.h"
 

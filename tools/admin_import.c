@@ -20,7 +20,7 @@
 #include "../db/db.h"
 #include "../db/token.h"
 #include "../db/seal.h"
-#include "../core/core.h"
+#include "../service/service.h"
 #include "admin.h"
 
 #define EX_USAGE	64

@@ -17,7 +17,7 @@
 #include "../db/db.h"
 #include "../db/seal.h"
 #include "../db/token.h"
-#include "../core/core.h"
+#include "../service/service.h"
 #include "admin.h"
 
 #define EX_USAGE	64

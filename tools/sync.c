@@ -13,7 +13,7 @@
 #include "../fcgi/egress.h"
 #include "../fcgi/log.h"
 #include "../db/db.h"
-#include "../core/piecesync.h"
+#include "../service/piecesync.h"
 
 #define EX_USAGE	64
 

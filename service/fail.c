@@ -1,5 +1,5 @@
 /*
- * The one failure convention of core/: a service fills a struct fail and
+ * The one failure convention of service/: a service fills a struct fail and
  * returns -1; a handler answers it (resp_fail()), a job logs it.
  */
 #include "config.h"
@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "../fcgi/metrics.h"
-#include "core.h"
+#include "service.h"
 
 int
 fail_set(struct fail *f, int status, const char *code, const char *field,

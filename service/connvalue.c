@@ -15,7 +15,7 @@
 
 #include "../fcgi/http.h"
 #include "../db/token.h"
-#include "core.h"
+#include "service.h"
 
 /* Value fields that are secrets whatever the type. */
 static const char *const secret_fields[] = {

@@ -13,7 +13,7 @@
 
 #include "../fcgi/log.h"
 #include "../db/seal.h"
-#include "core.h"
+#include "service.h"
 
 /*
  * Seals value under additional data aad (a connection id); out's fields

@@ -1,7 +1,7 @@
 /* The catalogue's auth definitions, as the services read them. */
 #include "config.h"
 
-#include "core.h"
+#include "service.h"
 
 static void
 release(void *o)

@@ -1,5 +1,5 @@
 /*
- * Secrets owned by an arena (core.h): each object registered here is
+ * Secrets owned by an arena (service.h): each object registered here is
  * wiped (json_wipe()) and released once, when its arena is reset.  An
  * object shared by reference with another registered one is wiped twice
  * and released by whichever put comes last: both happen at the reset,
@@ -13,7 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "../fcgi/http.h"
-#include "core.h"
+#include "service.h"
 
 /*
  * Hands o to arena a.  Returns o, or NULL when o is NULL or the arena is

@@ -10,7 +10,7 @@
 
 #include "../fcgi/http.h"
 #include "../db/token.h"
-#include "core.h"
+#include "service.h"
 
 #define EXTERNAL_ID_MAX	255
 #define NAME_MAX_LEN	255

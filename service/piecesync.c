@@ -14,7 +14,7 @@
 #include "../fcgi/egress.h"
 #include "../fcgi/http.h"
 #include "../db/db.h"
-#include "core.h"
+#include "service.h"
 #include "piecesync.h"
 
 #define LIST_MAX	(64 * 1024 * 1024)

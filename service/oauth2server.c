@@ -11,7 +11,7 @@
 
 #include "../fcgi/log.h"
 #include "../db/token.h"
-#include "core.h"
+#include "service.h"
 
 /*
  * Finishes the server-held flow of state hash with the provider's code:

@@ -11,8 +11,8 @@
  * part (secret_copy(), or json_object_deep_copy() into an owned object).
  * No function here wipes or releases an object it did not create.
  */
-#ifndef APCONN_CORE_H
-#define APCONN_CORE_H
+#ifndef APCONN_SERVICE_H
+#define APCONN_SERVICE_H
 
 #include <stddef.h>
 
@@ -48,20 +48,20 @@ struct fail {
 	int		 retry_after;
 };
 
-/* core/fail.c: every function returns -1, for "return fail_...(...)". */
+/* service/fail.c: every function returns -1, for "return fail_...(...)". */
 int	fail_set(struct fail *, int, const char *, const char *, const char *,
 	    ...) __attribute__((format(printf, 5, 6)));
 int	fail_db(struct fail *, enum db_rc);
 int	fail_conn_db(struct fail *, enum db_rc);
 int	fail_internal(struct fail *);
 
-/* core/secret.c: secrets owned by an arena. */
+/* service/secret.c: secrets owned by an arena. */
 json_object	*secret_own(struct arena *, json_object *);
 json_object	*secret_parse(struct arena *, const char *, size_t);
 json_object	*secret_copy(struct arena *, json_object *);
 json_object	*secret_new_object(struct arena *);
 
-/* core/vault.c: connection values sealed under the key ring. */
+/* service/vault.c: connection values sealed under the key ring. */
 int		 vault_seal(struct core *, const char *, json_object *,
 		    struct sealed_ref *);
 json_object	*vault_open(struct core *, const char *, const char *,
@@ -71,7 +71,7 @@ json_object	*vault_open_row(struct core *, const char *,
 const char	*vault_open_string(struct core *, const char *,
 		    const struct sealed_ref *);
 
-/* core/connvalue.c: values without I/O. */
+/* service/connvalue.c: values without I/O. */
 int		 conn_type_valid(const char *);
 const char	*piece_short_name(const char *);
 json_object	*piece_auth_find(json_object *, const char *, int *);
@@ -88,11 +88,11 @@ json_object	*conn_value_with_config(json_object *, const char *,
 		    json_object *);
 int		 probe_expand(const char *, json_object *, int, char *, size_t);
 
-/* core/pieceauth.c: the catalogue's auth definitions. */
+/* service/pieceauth.c: the catalogue's auth definitions. */
 int	piece_auth_lookup(struct core *, struct fail *, const char *,
 	    const char *, json_object **, char **);
 
-/* core/connstore.c: the connection store. */
+/* service/connstore.c: the connection store. */
 int	conn_check_value(struct core *, struct fail *, const char *,
 	    const char *, const char *, json_object *, int *, char **);
 int	conn_store(struct core *, struct fail *, struct conn_write *,
@@ -105,7 +105,7 @@ int	conn_redact(struct core *, struct fail *, const struct conn_row *,
 int	conn_apply_config(struct core *, struct fail *, const char *,
 	    const char *, json_object *, char **);
 
-/* core/metrics.c: core's counters (fcgi/metrics.h handles). */
+/* service/metrics.c: the services' counters (fcgi/metrics.h handles). */
 enum refresh_outcome {		/* values of metric_refreshes */
 	REFRESH_OK,
 	REFRESH_INVALID_GRANT,	/* the connection is now ERROR */
@@ -121,9 +121,9 @@ enum sync_result_kind {		/* values of metric_sync_pieces */
 extern int	metric_refreshes, metric_sync_pieces;
 extern int	metric_call_token, metric_call_sync;
 extern int	metric_job_sync, metric_job_refresh;
-void		core_metrics_init(void);
+void		service_metrics_init(void);
 
-/* core/oauth2.c: the OAuth2 token client. */
+/* service/oauth2.c: the OAuth2 token client. */
 #define OAUTH2_URL_MAX	8192
 
 /* What conn_fresh() hands out. */
@@ -149,7 +149,7 @@ int	oauth2_due(json_object *, long long);
 int	conn_fresh(struct core *, struct fail *, const char *,
 	    struct fresh *);
 
-/* core/oauth2server.c: the server-held flow's last step. */
+/* service/oauth2server.c: the server-held flow's last step. */
 int	oauth2_finish_server(struct core *, struct fail *, const char *,
 	    const char *, const char **);
 

@@ -22,7 +22,7 @@
 #include "../fcgi/metrics.h"
 #include "../db/seal.h"
 #include "../db/token.h"
-#include "core.h"
+#include "service.h"
 
 /* Appends s percent-encoded (form style) to buf; 0, or -1 when full. */
 static int

@@ -14,7 +14,7 @@
 #include "../fcgi/metrics.h"
 #include "../db/db.h"
 #include "../db/seal.h"
-#include "core.h"
+#include "service.h"
 #include "jobs.h"
 #include "piecesync.h"
 

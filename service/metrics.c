@@ -1,13 +1,13 @@
 /*
- * The counters core registers with the shared metrics (fcgi/metrics.h):
+ * The counters the services register with the shared metrics (fcgi/metrics.h):
  * OAuth2 refreshes, the piece sync, the purposes of their outbound calls
- * and the background jobs.  Until core_metrics_init() the handles count
+ * and the background jobs.  Until service_metrics_init() the handles count
  * nothing (-1) or count as "other" calls.
  */
 #include "config.h"
 
 #include "../fcgi/metrics.h"
-#include "core.h"
+#include "service.h"
 
 int	metric_refreshes = -1;
 int	metric_sync_pieces = -1;
@@ -23,9 +23,9 @@ static const char *const sync_values[] = {
 	"inserted", "updated", "unchanged", "failed", NULL
 };
 
-/* Registers core's counters; call once, before metrics_create(). */
+/* Registers the services' counters; call once, before metrics_create(). */
 void
-core_metrics_init(void)
+service_metrics_init(void)
 {
 	metric_call_token = metrics_call_kind("oauth2_token");
 	metric_call_sync = metrics_call_kind("piece_sync");
