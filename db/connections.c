@@ -178,8 +178,22 @@ db_conn_delete_unreferenced(struct db *db, struct arena *a, const char *id,
 {
 	const char	*v[2] = { id, owner };
 	char		*json;
+	enum db_rc	 rc;
 
-	return one_text(db, a, STMT_CONN_DELETE_UNREF, v, &json);
+	/*
+	 * The references lock first, in a statement of its own: the delete
+	 * that follows reads the references with a snapshot taken after any
+	 * save holding the lock has committed.
+	 */
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
+	if ((rc = db_refs_lock(db, owner)) == DB_OK &&
+	    (rc = one_text(db, a, STMT_CONN_DELETE_UNREF, v, &json)) ==
+	    DB_OK)
+		rc = db_commit(db);
+	if (rc != DB_OK)
+		db_rollback(db);
+	return rc;
 }
 
 /* Microseconds between the Unix epoch and PostgreSQL's, 2000-01-01. */

@@ -367,6 +367,7 @@ enum db_rc	 db_wf_list(struct db *, struct arena *, const char *, char **);
 enum db_rc	 db_wf_foreign_refs(struct db *, const char *, const char *,
 		    int *);
 enum db_rc	 db_wf_count(struct db *, struct arena *, const char *, long *);
+enum db_rc	 db_refs_lock(struct db *, const char *);
 enum db_rc	 db_wf_create(struct db *, struct arena *,
 		    const struct wf_write *, char **);
 enum db_rc	 db_wf_get(struct db *, struct arena *, const char *, char **,

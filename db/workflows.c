@@ -65,6 +65,23 @@ db_wf_count(struct db *db, struct arena *a, const char *owner, long *n)
 	return rc;
 }
 
+/*
+ * Takes the owner's references lock for the rest of the transaction
+ * (refs_lock.sql): a save and a delete-if-unreferenced of one owner's
+ * rows never interleave.
+ */
+enum db_rc
+db_refs_lock(struct db *db, const char *owner)
+{
+	const char	*v[1] = { owner };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = db_exec(db, &res, STMT_REFS_LOCK, v)) == DB_OK)
+		PQclear(res);
+	return rc;
+}
+
 static enum db_rc
 refs(struct db *db, const char *id, const char *owner)
 {
@@ -88,7 +105,8 @@ db_wf_create(struct db *db, struct arena *a, const struct wf_write *w,
 
 	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
-	if ((rc = text0(db, a, STMT_WF_INSERT, v, json)) == DB_OK &&
+	if ((rc = db_refs_lock(db, w->owner)) == DB_OK &&
+	    (rc = text0(db, a, STMT_WF_INSERT, v, json)) == DB_OK &&
 	    (rc = refs(db, w->id, w->owner)) == DB_OK)
 		rc = db_commit(db);
 	if (rc != DB_OK)
@@ -129,7 +147,8 @@ db_wf_update(struct db *db, struct arena *a, const struct wf_write *w,
 
 	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
-	if ((rc = text0(db, a, STMT_WF_UPDATE, v, json)) == DB_OK &&
+	if ((rc = db_refs_lock(db, w->owner)) == DB_OK &&
+	    (rc = text0(db, a, STMT_WF_UPDATE, v, json)) == DB_OK &&
 	    (rc = refs(db, w->id, w->owner)) == DB_OK)
 		rc = db_commit(db);
 	if (rc != DB_OK)

@@ -140,4 +140,30 @@ as "$ka" DELETE "/api/workflows/$wf"
 expect_json .success true "delete"
 check "its references went with it" test "$(psql_q "SELECT count(*) FROM apconn.workflow_connection_ref WHERE workflow_id = '$wf'")" = 0
 
+# A save still in progress and a careful delete of what it references:
+# the delete waits for the save, then sees the reference.  The save is
+# held open by a row lock on its workflow, taken here.
+as "$ka" POST /api/app-connections '{"externalId":"racy","displayName":"Racy","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"sk-racy"}}'
+racy=$(jq -r .id "$TMP/body")
+as "$ka" POST /api/workflows/create '{"name":"Race","nodes":[{"id":"t","data":{"type":"trigger","config":{"triggerType":"Manual"}}}],"edges":[]}'
+wr=$(jq -r .id "$TMP/body")
+psql -X -q -d "$DATABASE_URL" -c "BEGIN; SELECT 1 FROM apconn.workflows WHERE id = '$wr' FOR UPDATE; SELECT pg_sleep(2); ROLLBACK" >/dev/null 2>&1 &
+holder=$!
+sleep 0.3
+curl -s -o "$TMP/save.out" -w '%{http_code}' --unix-socket "$TMP/http.sock" -X PATCH \
+    -H "Authorization: Bearer $ka" -H 'Content-Type: application/json' \
+    --data '{"nodes":[{"id":"n1","data":{"config":{"actionType":"openai/ask","auth":"{{connections['"'"'racy'"'"']}}"}}}]}' \
+    "http://localhost/api/workflows/$wr" >"$TMP/save.status" &
+saver=$!
+sleep 0.3
+t0=$(date +%s%N)
+as "$ka" DELETE "/api/app-connections/$racy?ifUnreferenced=true"
+waited=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait $saver $holder
+check "the save went through ($(cat "$TMP/save.status"))" test "$(cat "$TMP/save.status")" = 200
+expect_error 409 connection_in_use "a careful delete during that save waits for it and is refused (waited ${waited} ms)"
+check "... the connection is still there" test "$(psql_q "SELECT count(*) FROM apconn.app_connection WHERE id = '$racy'")" = 1
+check "... and the saved reference points at it" \
+    test "$(psql_q "SELECT count(*) FROM apconn.workflow_connection_ref r JOIN apconn.app_connection c ON c.owner_id = r.owner_id AND c.external_id = r.connection_external_id WHERE r.workflow_id = '$wr'")" = 1
+
 done_testing
