@@ -363,7 +363,13 @@ struct wf_write {
 	const char	*visibility;	/* NULL keeps (update) */
 };
 
-enum db_rc	 db_wf_list(struct db *, struct arena *, const char *, char **);
+struct wf_page {			/* a page of the workflow list */
+	const char	*owner;
+	const char	*cursor_time, *cursor_id;	/* NULL: the first */
+	long		 limit, budget;	/* rows; bytes but for the first */
+};
+enum db_rc	 db_wf_list(struct db *, struct arena *,
+		    const struct wf_page *, char **, char **, char **);
 enum db_rc	 db_wf_foreign_refs(struct db *, const char *, const char *,
 		    int *);
 enum db_rc	 db_wf_count(struct db *, struct arena *, const char *, long *);

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,13 +30,37 @@ text0(struct db *db, struct arena *a, enum stmt s, const char *const *v,
 	return *out ? DB_OK : DB_ERROR;
 }
 
-/* The owner's workflows as a JSON array. */
+/*
+ * A page of the owner's workflows as a JSON array (*json), after the
+ * cursor (time in microseconds and id; NULL for the first page), of at
+ * most limit rows and, but for its first row, budget bytes.  When more
+ * rows follow, *next_t and *next_id (arena) are the next cursor's, else
+ * NULL.
+ */
 enum db_rc
-db_wf_list(struct db *db, struct arena *a, const char *owner, char **json)
+db_wf_list(struct db *db, struct arena *a, const struct wf_page *q,
+    char **json, char **next_t, char **next_id)
 {
-	const char	*v[1] = { owner };
+	char		 lim[16], bud[24];
+	const char	*v[5] = { q->owner, q->cursor_time, q->cursor_id, lim,
+			    bud };
+	PGresult	*res;
+	enum db_rc	 rc;
 
-	return text0(db, a, STMT_WF_LIST, v, json);
+	*json = *next_t = *next_id = NULL;
+	snprintf(lim, sizeof(lim), "%ld", q->limit);
+	snprintf(bud, sizeof(bud), "%ld", q->budget);
+	if ((rc = db_exec(db, &res, STMT_WF_LIST, v)) != DB_OK)
+		return rc;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return DB_ERROR;
+	}
+	*json = db_copy(a, res, 0, 0);
+	*next_t = db_copy(a, res, 0, 1);
+	*next_id = db_copy(a, res, 0, 2);
+	PQclear(res);
+	return *json != NULL ? DB_OK : DB_ERROR;
 }
 
 /* *foreign = 1 when a node's integrationId is another user's connection. */

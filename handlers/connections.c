@@ -52,41 +52,6 @@ h_conn_upsert(struct req *r, struct resp *resp)
 	return resp_raw(resp, 201, json);
 }
 
-static int
-cursor_id_ok(const char *id)
-{
-	size_t	n;
-
-	for (n = 0; id[n] != '\0'; n++)
-		if (n >= 255 || (unsigned char)id[n] < 0x20 || id[n] == 0x7f)
-			return 0;
-	return n > 0;
-}
-
-static int
-valid_cursor(const char *c, char **t, char **id, const char **dir)
-{
-	const char	*p;
-
-	if ((c[0] != 'n' && c[0] != 'p') || c[1] != '.')
-		return 0;
-	*dir = c[0] == 'n' ? "n" : "p";
-	for (p = c + 2; *p >= '0' && *p <= '9'; p++)
-		continue;
-	if (p == c + 2 || p - (c + 2) > 18 || *p != '.' || p[1] == '\0')
-		return 0;
-	/*
-	 * Any id the list can hand out comes back: apconn's and imported
-	 * ones (id_importable()), and whatever an older import stored (up
-	 * to 255 bytes, no control characters); it is only a parameter.
-	 */
-	if (!cursor_id_ok(p + 1))
-		return 0;
-	*t = (char *)(uintptr_t)(c + 2);
-	*id = (char *)(uintptr_t)(p + 1);
-	return 1;
-}
-
 /*
  * Reads the list's query string into q.  Returns 0, or 400 with the error
  * in resp.
@@ -145,7 +110,7 @@ list_query(struct req *r, struct resp *resp, struct conn_query *qp)
 	if ((status = query_one(r, resp, "cursor", &v)) != 0)
 		return status;
 	if (v != NULL) {
-		if (!valid_cursor(v, &t, &id, &dir))
+		if (!cursor_parse(v, &t, &id, &dir))
 			return resp_error_field(resp, 400, "invalid_request",
 			    "cursor", "Invalid cursor");
 		t = arena_strndup(r->arena, t, (size_t)(strchr(t, '.') - t));
@@ -300,6 +265,10 @@ h_conn_update(struct req *r, struct resp *resp)
 	    !json_object_is_type(m, json_type_object))
 		return resp_error_field(resp, 400, "invalid_request",
 		    "metadata", "metadata must be an object");
+	if (!json_size_ok(m, CONN_METADATA_MAX))
+		return resp_error_field(resp, 400, "invalid_request",
+		    "metadata", "metadata is larger than %d bytes of JSON",
+		    CONN_METADATA_MAX);
 	if (m != NULL)
 		meta = arena_strdup(r->arena, json_object_to_json_string_ext(m,
 		    JSON_C_TO_STRING_PLAIN));

@@ -24,6 +24,7 @@ int	query_number(struct req *, struct resp *, const char *, long, long,
 	    long *);
 int	query_many(struct req *, struct resp *, const char *, const char **,
 	    size_t, size_t *);
+int	cursor_parse(const char *, char **, char **, const char **);
 
 /* health.c */
 int	h_health_get(struct req *, struct resp *);

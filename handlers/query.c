@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "handlers.h"
@@ -71,4 +72,44 @@ query_many(struct req *r, struct resp *resp, const char *key,
 		    "%s may be given at most %zu times", key, max);
 	*n = req_query_all(r, key, out, max);
 	return 0;
+}
+
+static int
+cursor_id_ok(const char *id)
+{
+	size_t	n;
+
+	for (n = 0; id[n] != '\0'; n++)
+		if (n >= 255 || (unsigned char)id[n] < 0x20 || id[n] == 0x7f)
+			return 0;
+	return n > 0;
+}
+
+/*
+ * A list cursor, "n.<microseconds>.<id>" (the next page) or "p...."
+ * (the previous): 1 with *t (up to the second dot, not terminated), *id
+ * and *dir, or 0 when c is no cursor.
+ */
+int
+cursor_parse(const char *c, char **t, char **id, const char **dir)
+{
+	const char	*p;
+
+	if ((c[0] != 'n' && c[0] != 'p') || c[1] != '.')
+		return 0;
+	*dir = c[0] == 'n' ? "n" : "p";
+	for (p = c + 2; *p >= '0' && *p <= '9'; p++)
+		continue;
+	if (p == c + 2 || p - (c + 2) > 18 || *p != '.' || p[1] == '\0')
+		return 0;
+	/*
+	 * Any id the list can hand out comes back: apconn's and imported
+	 * ones (id_importable()), and whatever an older import stored (up
+	 * to 255 bytes, no control characters); it is only a parameter.
+	 */
+	if (!cursor_id_ok(p + 1))
+		return 0;
+	*t = (char *)(uintptr_t)(c + 2);
+	*id = (char *)(uintptr_t)(p + 1);
+	return 1;
 }

@@ -185,20 +185,51 @@ sanitize(json_object *nodes)
 	}
 }
 
-/* GET /api/workflows */
+#define WF_PAGE_MAX	1000		/* rows of a page (and the default) */
+#define WF_PAGE_BYTES	(8L << 20)	/* bytes of a page, but its first row */
+
+/*
+ * GET /api/workflows[?limit=N&cursor=C]: the original's bare array, most
+ * recently updated first, a page at a time; X-Next-Cursor names the next.
+ */
 int
 h_wf_list(struct req *r, struct resp *resp)
 {
-	char		*json;
+	struct wf_page	 q;
+	const char	*v, *dir;
+	char		*json, *nt, *nid, *next, *t, *id;
 	enum db_rc	 rc;
+	int		 st;
 
 	if (!r->authed)
 		return resp_raw(resp, 200, "[]");
 	if (!(r->who.scopes & SCOPE_WF_READ))
 		return resp_error(resp, 403, "insufficient_scope",
 		    "Missing scope: workflows:read");
-	if ((rc = db_wf_list(r->db, r->arena, r->who.user_id, &json)) != DB_OK)
+	memset(&q, 0, sizeof(q));
+	q.owner = r->who.user_id;
+	q.limit = WF_PAGE_MAX;
+	q.budget = WF_PAGE_BYTES;
+	if ((st = query_number(r, resp, "limit", 1, WF_PAGE_MAX,
+	    &q.limit)) != 0 || (st = query_one(r, resp, "cursor", &v)) != 0)
+		return st;
+	if (v != NULL) {
+		if (!cursor_parse(v, &t, &id, &dir) || *dir != 'n')
+			return resp_error_field(resp, 400, "invalid_request",
+			    "cursor", "Invalid cursor");
+		q.cursor_time = arena_strndup(r->arena, t,
+		    (size_t)(strchr(t, '.') - t));
+		q.cursor_id = id;
+	}
+	if ((rc = db_wf_list(r->db, r->arena, &q, &json, &nt, &nid)) !=
+	    DB_OK)
 		return resp_db_error(resp, rc);
+	if (nt != NULL && nid != NULL) {
+		/* The body stays the original's bare array. */
+		next = arena_printf(r->arena, "n.%s.%s", nt, nid);
+		if (next != NULL && cursor_parse(next, &t, &id, &dir))
+			resp_header(resp, "X-Next-Cursor", next);
+	}
 	return resp_raw(resp, 200, json);
 }
 

@@ -202,6 +202,13 @@ conn_upsert(struct core *c, struct fail *f, json_object *b, char **out)
 	if (metadata_of(b, &meta) == -1)
 		return fail_set(f, 400, "invalid_request", "metadata",
 		    "metadata must be an object");
+	if (!json_size_ok(meta, CONN_METADATA_MAX))
+		return fail_set(f, 400, "invalid_request", "metadata",
+		    "metadata is larger than %d bytes of JSON",
+		    CONN_METADATA_MAX);
+	if (!json_size_ok(value, CONN_VALUE_MAX))
+		return fail_set(f, 400, "invalid_value", "value",
+		    "value is larger than %d bytes of JSON", CONN_VALUE_MAX);
 	piece = piece_short_name(piece);
 
 	if (strcmp(type, "PLACEHOLDER") == 0) {
@@ -328,6 +335,10 @@ conn_apply_config(struct core *c, struct fail *f, const char *id,
 	if (next == NULL)
 		return fail_set(f, 400, "invalid_request", "config",
 		    "config must be an object of plain values");
+	if (!json_size_ok(next, CONN_VALUE_MAX))
+		return fail_set(f, 400, "invalid_request", "config",
+		    "the value with this config is larger than %d bytes of "
+		    "JSON", CONN_VALUE_MAX);
 	if (strcmp(row.type, "NO_AUTH") != 0 && conn_check_value(c, f,
 	    row.piece_name, NULL, row.type, next, &legacy, &found) == -1)
 		return -1;

@@ -451,6 +451,20 @@ conn_value_public(json_object *value, json_object *def)
 	return o;
 }
 
+/* 1 when o written as compact JSON takes at most max bytes, else 0. */
+int
+json_size_ok(json_object *o, size_t max)
+{
+	size_t	len = 0;
+
+	if (o == NULL)
+		return 1;
+	if (json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN,
+	    &len) == NULL)
+		return 0;
+	return len <= max;
+}
+
 /* Adds a deep copy of src[sk] to dst as k, when src has it. */
 void
 value_copy_member(json_object *dst, const char *k, json_object *src,

@@ -72,6 +72,9 @@ const char	*vault_open_string(struct core *, const char *,
 		    const struct sealed_ref *);
 
 /* service/connvalue.c: values without I/O. */
+#define CONN_METADATA_MAX	8192	/* bytes of a connection's metadata */
+#define CONN_VALUE_MAX		65536	/* bytes of a value or a config */
+int		 json_size_ok(json_object *, size_t);
 int		 conn_type_valid(const char *);
 const char	*piece_short_name(const char *);
 json_object	*piece_auth_find(json_object *, const char *, int *);

@@ -11,7 +11,9 @@
 -- caller's user id (NULL when the credential did not pass), scopes,
 -- stale last use and the change counter of its connections (read in the
 -- same snapshot; apconn.conn_gen).  The handler reads it in binary
--- format (timestamps as they are stored) and writes the JSON.
+-- format (timestamps as they are stored) and writes the JSON.  Metadata
+-- over 8192 bytes (stored before that limit, CONN_METADATA_MAX) is left
+-- out of a page as null, so that a page's size is bounded by its limit.
 WITH who AS (
 	SELECT * FROM apconn.authn($1::text, $2, $3)
 ), cand AS (
@@ -50,7 +52,8 @@ SELECT w.user_id, w.scopes, w.stale,
 	WHERE g.owner_id = w.user_id), 0),
     p.id, p.external_id, p.display_name, p.piece_name, p.piece_version,
     p.type, p.status, p.scope, p.project_ids, p.platform_id, p.owner_id,
-    p.metadata, p.created_at, p.updated_at, p.status_reason, p.status_at
+    CASE WHEN octet_length(p.metadata::text) <= 8192 THEN p.metadata END,
+    p.created_at, p.updated_at, p.status_reason, p.status_at
 FROM (SELECT 1) one
 LEFT JOIN who w ON true
 LEFT JOIN cand p ON true

@@ -260,4 +260,47 @@ expect_error 404 not_found "a deleted connection"
 as "$ka" DELETE "/api/app-connections/$idleg?ifUnreferenced=true"
 expect_status 200 "ifUnreferenced=true deletes an unreferenced connection"
 
+# Bounded sizes: what a connection may store, and what a page may hold.
+big=$(head -c 9000 /dev/zero | tr '\0' m)
+as "$ka" POST /api/app-connections "{\"externalId\":\"meta-big\",\"displayName\":\"M\",\"pieceName\":\"openai\",\"type\":\"SECRET_TEXT\",\"value\":{\"type\":\"SECRET_TEXT\",\"secret_text\":\"s\"},\"metadata\":{\"note\":\"$big\"}}"
+expect_error 400 invalid_request "metadata over 8192 bytes"
+expect_json .field metadata "... named"
+huge=$(head -c 70000 /dev/zero | tr '\0' v)
+as "$ka" POST /api/app-connections "{\"externalId\":\"value-big\",\"displayName\":\"V\",\"pieceName\":\"openai\",\"type\":\"SECRET_TEXT\",\"value\":{\"type\":\"SECRET_TEXT\",\"secret_text\":\"$huge\"}}"
+expect_error 400 invalid_value "a value over 65536 bytes"
+expect_json .field value "... named"
+as "$ka" POST /api/app-connections '{"externalId":"small","displayName":"S","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"s"}}'
+sid=$(jq -r .id "$TMP/body")
+as "$ka" POST "/api/app-connections/$sid" "{\"metadata\":{\"note\":\"$big\"}}"
+expect_error 400 invalid_request "an update with metadata over 8192 bytes"
+as "$ka" POST "/api/app-connections/$sid" "{\"config\":{\"secret_text\":\"$huge\"}}"
+expect_error 400 invalid_request "an update whose config makes the value too large"
+expect_json .field config "... named"
+check "none of them changed anything" \
+    test "$(psql_q "SELECT count(*) FROM apconn.app_connection WHERE external_id IN ('meta-big', 'value-big') OR (id = '$sid' AND metadata IS NOT NULL AND metadata ? 'note')")" = 0
+
+# Rows stored before those limits (1 MB of metadata each): a page still
+# answers, and a worker's memory does not grow with what is stored.
+i=0
+while [ $i -lt 40 ]; do
+	as "$ka" POST /api/app-connections "{\"externalId\":\"heavy-$i\",\"displayName\":\"H$i\",\"pieceName\":\"openai\",\"type\":\"SECRET_TEXT\",\"value\":{\"type\":\"SECRET_TEXT\",\"secret_text\":\"s\"}}"
+	i=$((i + 1))
+done
+psql_q "UPDATE apconn.app_connection SET metadata = jsonb_build_object('blob', repeat('x', 1000000)) WHERE external_id LIKE 'heavy-%'" >/dev/null
+hwm() {	# the largest peak resident size of the workers, in kB
+	for p in $(worker_pids); do
+		awk '/^VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null
+	done | sort -n | tail -n 1
+}
+h0=$(hwm)
+as "$ka" GET "/api/app-connections?limit=5"
+expect_status 200 "a page over rows with 1 MB of metadata each answers"
+expect_json '[.data[] | .metadata] | map(tostring) | join(",")' "null,null,null,null,null" "... leaving the oversized metadata out"
+for n in 1 2 3 4; do
+	as "$ka" GET "/api/app-connections?limit=1000"
+done
+expect_status 200 "... so does a page of 1000"
+h1=$(hwm)
+check "... and the workers' peak memory grew by less than 16 MB ($h0 kB, then $h1 kB)" test $((h1 - h0)) -lt 16384
+
 done_testing

@@ -166,4 +166,45 @@ check "... the connection is still there" test "$(psql_q "SELECT count(*) FROM a
 check "... and the saved reference points at it" \
     test "$(psql_q "SELECT count(*) FROM apconn.workflow_connection_ref r JOIN apconn.app_connection c ON c.owner_id = r.owner_id AND c.external_id = r.connection_external_id WHERE r.workflow_id = '$wr'")" = 1
 
+# The list, a page at a time: by rows (limit) and by bytes (8 MB but for
+# a page's first row), the next page named by X-Next-Cursor.
+c=$(new_user carl@example.com)
+kc=$(new_key "$c" workflows:read,workflows:write)
+label=$(head -c 400000 /dev/zero | tr '\0' l)
+printf '{"name":"Heavy","nodes":[{"id":"t","data":{"label":"%s","type":"trigger","config":{"triggerType":"Manual"}}}],"edges":[]}' "$label" >"$TMP/heavy.json"
+i=0
+made=0
+while [ $i -lt 25 ]; do
+	as "$kc" POST /api/workflows/create "" -H 'Content-Type: application/json' \
+	    --data-binary @"$TMP/heavy.json"
+	[ "$STATUS" = 200 ] && made=$((made + 1))
+	i=$((i + 1))
+done
+check "25 workflows of 400 kB saved ($made; the last: $STATUS $(head -c 100 "$TMP/body"))" test $made = 25
+as "$kc" GET /api/workflows
+expect_status 200 "a list of 25 workflows of 400 kB each"
+n1=$(jq length "$TMP/body")
+check "... stops at 8 MB ($n1 rows, $(wc -c <"$TMP/body") bytes)" \
+    sh -c "[ $n1 -lt 25 ] && [ $(wc -c <"$TMP/body") -le $((8 * 1048576 + 500000)) ]"
+check "... and names the next page" test -n "$(header X-Next-Cursor)"
+seen=$(jq -r '.[].id' "$TMP/body")
+pages=1
+while [ -n "$(header X-Next-Cursor)" ] && [ $pages -lt 30 ]; do
+	as "$kc" GET "/api/workflows?limit=10&cursor=$(header X-Next-Cursor)"
+	[ "$STATUS" = 200 ] || break
+	seen="$seen
+$(jq -r '.[].id' "$TMP/body")"
+	pages=$((pages + 1))
+done
+check "following the cursors reads each of the 25 once ($pages pages)" \
+    test "$(echo "$seen" | grep -c .) $(echo "$seen" | sort -u | grep -c .)" = "25 25"
+check "... most recently updated first" test "$(echo "$seen" | tr '\n' ,)" = \
+    "$(psql_q "SELECT string_agg(id, ',' ORDER BY updated_at DESC, id DESC) FROM apconn.workflows WHERE user_id = '$c'"),"
+as "$kc" GET "/api/workflows?limit=2"
+expect_json length 2 "limit=2: two rows"
+as "$kc" GET "/api/workflows?limit=%2B2"
+expect_error 400 invalid_request "limit=+2"
+as "$kc" GET "/api/workflows?cursor=p.1.abc"
+expect_error 400 invalid_request "a cursor going back"
+
 done_testing
