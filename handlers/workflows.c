@@ -185,6 +185,23 @@ sanitize(json_object *nodes)
 	}
 }
 
+#define WF_NAME_MAX	255		/* characters of a workflow's name */
+#define WF_DESC_MAX	4096		/* characters of its description */
+
+/* 0, or the 400 answered when name or description is too long. */
+static int
+wf_text_sizes(struct resp *resp, const char *name, const char *desc)
+{
+	if (name != NULL && strlen(name) > WF_NAME_MAX)
+		return resp_error_field(resp, 400, "invalid_request", "name",
+		    "name is longer than %d characters", WF_NAME_MAX);
+	if (desc != NULL && strlen(desc) > WF_DESC_MAX)
+		return resp_error_field(resp, 400, "invalid_request",
+		    "description", "description is longer than %d characters",
+		    WF_DESC_MAX);
+	return 0;
+}
+
 #define WF_PAGE_MAX	1000		/* rows of a page (and the default) */
 #define WF_PAGE_BYTES	(8L << 20)	/* bytes of a page, but its first row */
 
@@ -295,6 +312,8 @@ h_wf_create(struct req *r, struct resp *resp)
 	w.id = id;
 	w.name = name;
 	w.description = json_str(r->json, "description");
+	if ((st = wf_text_sizes(resp, w.name, w.description)) != 0)
+		return st;
 	if (w.nodes == NULL || w.edges == NULL || w.name == NULL)
 		return resp_error(resp, 500, "internal", "Internal error");
 	if ((rc = db_wf_create(r->db, r->arena, &w, &json)) != DB_OK)
@@ -367,6 +386,8 @@ h_wf_patch(struct req *r, struct resp *resp)
 	w.owner = r->who.user_id;
 	w.name = json_str(r->json, "name");
 	w.description = json_str(r->json, "description");
+	if ((st = wf_text_sizes(resp, w.name, w.description)) != 0)
+		return st;
 	if ((nodes = json_array(r->json, "nodes")) != NULL) {
 		drop_cleared(nodes);
 		w.nodes = text_of(r, nodes);

@@ -206,5 +206,12 @@ as "$kc" GET "/api/workflows?limit=%2B2"
 expect_error 400 invalid_request "limit=+2"
 as "$kc" GET "/api/workflows?cursor=p.1.abc"
 expect_error 400 invalid_request "a cursor going back"
+as "$kc" POST /api/workflows/create "{\"name\":\"$(head -c 300 /dev/zero | tr '\0' n)\",\"nodes\":[],\"edges\":[]}"
+expect_error 400 invalid_request "a name over 255 characters"
+expect_json .field name "... named"
+wid=$(echo "$seen" | head -n 1)
+as "$kc" PATCH "/api/workflows/$wid" "{\"description\":\"$(head -c 5000 /dev/zero | tr '\0' d)\"}"
+expect_error 400 invalid_request "a description over 4096 characters"
+expect_json .field description "... named"
 
 done_testing
