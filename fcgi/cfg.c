@@ -174,7 +174,8 @@ cfg_file(struct config *c, const char *path, char *err, size_t errsz)
 		if (*k == '\0' || *k == '#')
 			continue;
 		if ((eq = strchr(k, '=')) == NULL) {
-			snprintf(err, errsz, "%s: expected KEY = value", where);
+			snprintf(err, errsz, "%s: no '=' on this line "
+			    "(expected KEY = value)", where);
 			goto out;
 		}
 		*eq = '\0';

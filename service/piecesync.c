@@ -109,11 +109,14 @@ store_one(struct db *db, const struct pending *p, enum egress_rc orc,
 	int		 outcome = -1;
 
 	if (orc != EG_OK) {
-		snprintf(why, whysz, "%s (%.150s)", egress_rc_str(orc), detail);
+		snprintf(why, whysz, "%s (%.150s)%s", egress_rc_str(orc),
+		    detail, orc == EG_REFUSED ? "; see APCONN_OUTBOUND_ALLOW" :
+		    "");
 		return -1;
 	}
 	if (resp->status != 200) {
-		snprintf(why, whysz, "HTTP %ld", resp->status);
+		snprintf(why, whysz, "HTTP %ld from %.200s", resp->status,
+		    p->url != NULL ? p->url : "?");
 		goto out;
 	}
 	doc = json_tokener_parse(resp->body);
@@ -198,6 +201,42 @@ flush(struct db *db, const struct sync_opts *o, struct pending *p, size_t n,
 	}
 }
 
+/*
+ * The names of only (comma-separated) that no entry of the list's first
+ * n carries, comma-separated in out ("" when none, or no --only).
+ */
+static void
+only_missing(const char *only, json_object *list, size_t n, char *out,
+    size_t outsz)
+{
+	const char	*p, *end, *name;
+	char		 one[256];
+	size_t		 len, i, off = 0;
+	int		 found;
+
+	out[0] = '\0';
+	if (only == NULL)
+		return;
+	for (p = only; *p != '\0'; p = *end ? end + 1 : end) {
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		len = (size_t)(end - p);
+		if (len == 0 || len >= sizeof(one))
+			continue;
+		memcpy(one, p, len);
+		one[len] = '\0';
+		for (i = 0, found = 0; i < n && !found; i++) {
+			name = json_str(json_object_array_get_idx(list, i),
+			    "name");
+			found = name != NULL && strcmp(piece_short_name(name),
+			    piece_short_name(one)) == 0;
+		}
+		if (!found && off + len + 2 < outsz)
+			off += (size_t)snprintf(out + off, outsz - off, "%s%s",
+			    off ? "," : "", one);
+	}
+}
+
 /* The single-piece URL of p, or NULL. */
 static char *
 piece_url(const struct sync_opts *o, const char *full, const char *version)
@@ -242,9 +281,16 @@ piece_sync(struct db *db, const struct sync_opts *o, struct sync_result *r,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	snprintf(url, sizeof(url), "%s/pieces", o->base);
 	orc = fetch(o, url, LIST_MAX, &resp, detail, sizeof(detail));
-	if (orc != EG_OK || resp.status != 200) {
-		snprintf(line, sizeof(line), "cannot read the piece list: %s",
-		    orc != EG_OK ? detail : "unexpected HTTP status");
+	if (orc != EG_OK) {
+		snprintf(line, sizeof(line), "cannot read the piece list at "
+		    "%.300s: %s (%.150s)%s", url, egress_rc_str(orc), detail,
+		    orc == EG_REFUSED ? "; see APCONN_OUTBOUND_ALLOW" : "");
+		say(line);
+		goto done;
+	}
+	if (resp.status != 200) {
+		snprintf(line, sizeof(line), "cannot read the piece list: HTTP "
+		    "%ld from %.300s", resp.status, url);
 		say(line);
 		if (orc == EG_OK)
 			egress_resp_free(&resp);
@@ -260,6 +306,11 @@ piece_sync(struct db *db, const struct sync_opts *o, struct sync_result *r,
 	if (o->limit > 0 && n > (size_t)o->limit)
 		n = (size_t)o->limit;
 	for (i = 0; i < n; i++) {
+		if (o->progress != NULL) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			o->progress(i, n, (double)(t1.tv_sec - t0.tv_sec) +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		}
 		e = json_object_array_get_idx(list, i);
 		name = json_str(e, "name");
 		version = json_str(e, "version");
@@ -309,6 +360,7 @@ piece_sync(struct db *db, const struct sync_opts *o, struct sync_result *r,
 		}
 	}
 	flush(db, o, p, np, r, say);
+	only_missing(o->only, list, n, r->missing, sizeof(r->missing));
 	rc = r->failed ? 1 : 0;
 done:
 	json_object_put(list);

@@ -14,6 +14,8 @@ struct sync_opts {
 	long		 limit;		/* cap on the list */
 	const char	*only;		/* comma-separated names, or NULL */
 	int		 dry;
+	/* Called as the list is worked through: done of total, seconds. */
+	void		(*progress)(unsigned long, unsigned long, double);
 };
 
 struct sync_result {
@@ -23,6 +25,7 @@ struct sync_result {
 	unsigned long	 unchanged;
 	unsigned long	 failed;
 	double		 elapsed;
+	char		 missing[256];	/* --only names the list lacks */
 };
 
 int	piece_sync(struct db *, const struct sync_opts *, struct sync_result *,

@@ -1,13 +1,17 @@
 /*
  * apconn-sync-pieces: the piece sync from the command line, with the
- * original's flags (--name=value form) and environment.
+ * original's flags (--name=value, and --name value as getopt_long reads
+ * it) and environment.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../fcgi/cfg.h"
 #include "../fcgi/egress.h"
@@ -17,22 +21,81 @@
 
 #define EX_USAGE	64
 
-static void __attribute__((noreturn))
-usage(int code, const char *what)
+static const char usage_text[] =
+"usage: apconn-sync-pieces [-c file] [-n] [-l N] [-o a,b] [-b URL] [-k KEY]\n"
+"  -c, --config FILE    the configuration file (else APCONN_CONFIG, else\n"
+"                       the installed one)\n"
+"  -n, --dry-run        fetch and compare, store nothing\n"
+"  -l, --limit N        read at most N pieces of the list (1000)\n"
+"  -o, --only a,b       only these pieces, by short or full name\n"
+"  -b, --base-url URL   the pieces API, version included\n"
+"  -k, --api-key KEY    sent in the api-key header\n"
+"  -h, --help           this text\n"
+"      --version        the version\n";
+
+static const struct option longopts[] = {
+	{ "config",	required_argument,	NULL, 'c' },
+	{ "dry-run",	no_argument,		NULL, 'n' },
+	{ "limit",	required_argument,	NULL, 'l' },
+	{ "only",	required_argument,	NULL, 'o' },
+	{ "base-url",	required_argument,	NULL, 'b' },
+	{ "api-key",	required_argument,	NULL, 'k' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+/* A usage error: one line saying what, one pointing at --help; exit 64. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
 {
-	if (what != NULL)
-		fprintf(stderr, "apconn-sync-pieces: %s\n", what);
-	fprintf(code ? stderr : stdout, "usage: apconn-sync-pieces "
-	    "[--dry-run] [--limit=N] [--only=a,b] [--base-url=URL] "
-	    "[--api-key=KEY]\n");
-	exit(code);
+	va_list	ap;
+
+	fprintf(stderr, "apconn-sync-pieces: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nsee apconn-sync-pieces --help\n");
+	exit(EX_USAGE);
 }
+
+/* 1 when s is an http(s) URL with a host. */
+static int
+url_like(const char *s)
+{
+	const char	*h;
+
+	if (strncmp(s, "https://", 8) == 0)
+		h = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		h = s + 7;
+	else
+		return 0;
+	return *h != '\0' && *h != '/' && strpbrk(s, " \t\r\n") == NULL;
+}
+
+/* Progress and failures, one line each; a terminal gets a counter. */
+static int	tty;
 
 static void
 say(const char *line)
 {
+	if (tty)
+		fprintf(stderr, "\r\033[K");
 	printf("%s\n", line);
 	fflush(stdout);
+}
+
+static void
+progress(unsigned long done, unsigned long total, double elapsed)
+{
+	double	left;
+
+	if (!tty || total == 0)
+		return;
+	left = done > 0 ? elapsed / (double)done * (double)(total - done) : 0;
+	fprintf(stderr, "\r\033[K%lu of %lu pieces, %.0f s left", done, total,
+	    left);
 }
 
 int
@@ -42,49 +105,77 @@ main(int argc, char *argv[])
 	struct sync_opts	 o;
 	struct sync_result	 r;
 	struct db		*db;
+	const char		*cfg_path = NULL, *base_arg = NULL;
+	const char		*key_arg = NULL;
 	char			 err[512], *end, *base;
 	size_t			 len;
-	int			 i, rc;
+	long			 limit = 1000;
+	int			 ch, rc, dry = 0;
+	const char		*only = NULL;
 
 	log_init("apconn-sync-pieces");
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0)
-			usage(0, NULL);
-		if (strcmp(argv[i], "--version") == 0) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:nl:o:b:k:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfg_path = optarg;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'l':
+			errno = 0;
+			limit = strtol(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    errno != 0 || limit < 1)
+				usage_error("--limit: expected a positive "
+				    "number, not \"%.40s\"", optarg);
+			break;
+		case 'o':
+			only = optarg;
+			break;
+		case 'b':
+			base_arg = optarg;
+			break;
+		case 'k':
+			key_arg = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
 			printf("apconn-sync-pieces %s\n", PACKAGE_VERSION);
 			return 0;
+		case ':':
+			usage_error("%s: needs a value", argv[optind - 1]);
+		default:
+			usage_error("%s: unknown option", argv[optind - 1]);
 		}
 	}
-	if (cfg_load(&cfg, getenv("APCONN_CONFIG") ? getenv("APCONN_CONFIG") :
-	    cfg_default_path(), err, sizeof(err)) == -1) {
+	if (optind != argc)
+		usage_error("%s: unexpected argument", argv[optind]);
+	if (cfg_path == NULL)
+		cfg_path = getenv("APCONN_CONFIG") ? getenv("APCONN_CONFIG") :
+		    cfg_default_path();
+	if (cfg_load(&cfg, cfg_path, err, sizeof(err)) == -1) {
 		fprintf(stderr, "apconn-sync-pieces: %s\n", err);
 		return 1;
 	}
 	memset(&o, 0, sizeof(o));
-	o.base = cfg.pieces_url;
-	o.api_key = cfg.pieces_api_key;
-	o.limit = 1000;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--dry-run") == 0)
-			o.dry = 1;
-		else if (strncmp(argv[i], "--limit=", 8) == 0) {
-			errno = 0;
-			o.limit = strtol(argv[i] + 8, &end, 10);
-			if (argv[i][8] == '\0' || *end != '\0' || errno != 0 ||
-			    o.limit < 1)
-				usage(EX_USAGE, "--limit: expected a positive "
-				    "number");
-		} else if (strncmp(argv[i], "--only=", 7) == 0)
-			o.only = argv[i] + 7;
-		else if (strncmp(argv[i], "--base-url=", 11) == 0)
-			o.base = argv[i] + 11;
-		else if (strncmp(argv[i], "--api-key=", 10) == 0)
-			o.api_key = argv[i] + 10;
-		else {
-			snprintf(err, sizeof(err), "%s: unknown option",
-			    argv[i]);
-			usage(EX_USAGE, err);
-		}
+	o.base = base_arg != NULL ? base_arg : cfg.pieces_url;
+	o.api_key = key_arg != NULL ? key_arg : cfg.pieces_api_key;
+	o.limit = limit;
+	o.only = only;
+	o.dry = dry;
+	o.progress = progress;
+	if (!url_like(o.base)) {
+		if (base_arg != NULL)
+			usage_error("--base-url: not a URL: \"%.80s\"",
+			    base_arg);
+		fprintf(stderr, "apconn-sync-pieces: APCONN_PIECES_URL is not "
+		    "a URL: \"%.80s\"\n", o.base);
+		return 1;
 	}
 	if ((base = strdup(o.base)) == NULL)
 		return 1;
@@ -92,6 +183,7 @@ main(int argc, char *argv[])
 	while (len > 0 && base[len - 1] == '/')
 		base[--len] = '\0';
 	o.base = base;
+	tty = isatty(STDERR_FILENO);
 	if (egress_init(cfg.outbound_allow, err, sizeof(err)) == -1) {
 		fprintf(stderr, "apconn-sync-pieces: %s\n", err);
 		return 1;
@@ -103,6 +195,13 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	rc = piece_sync(db, &o, &r, say);
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	if (r.missing[0] != '\0') {
+		printf("--only: no piece of the list is called %s\n",
+		    r.missing);
+		rc = rc == 0 ? 1 : rc;
+	}
 	printf("%s: %lu listed, %lu inserted, %lu updated, %lu unchanged, "
 	    "%lu failed, %.2fs\n", o.dry ? "dry run" : "done", r.listed,
 	    r.inserted, r.updated, r.unchanged, r.failed, r.elapsed);

@@ -80,9 +80,31 @@ check "every other piece is stored" test "$(psql_q "SELECT count(*) FROM apconn.
 check "an unreachable upstream exits 1" test $? = 1
 check "... saying it cannot read the list" grep -q "cannot read the piece list" "$TMP/s6.out"
 APCONN_OUTBOUND_ALLOW= "$SYNC" --base-url="$base" >"$TMP/s7.out" 2>&1
-check "a loopback upstream outside the allow-list is refused" grep -q "cannot read the piece list: scheme or host not allowed" "$TMP/s7.out"
-"$SYNC" --bogus >/dev/null 2>&1
+check "a loopback upstream outside the allow-list is refused, naming the setting" \
+    grep -q "cannot read the piece list at $base/pieces: .*not allowed.*; see APCONN_OUTBOUND_ALLOW" "$TMP/s7.out"
+"$SYNC" --bogus >/dev/null 2>"$TMP/bogus.err"
 check "an unknown option is a usage error (64)" test $? = 64
+check "... said in one line, then where to look" test \
+    "$(cat "$TMP/bogus.err")" = "apconn-sync-pieces: --bogus: unknown option
+see apconn-sync-pieces --help"
+"$SYNC" -h >"$TMP/help.out" 2>&1
+check "-h prints the options (exit 0)" sh -c "[ $? = 0 ] && grep -q -- '--dry-run' '$TMP/help.out'"
+"$SYNC" --base-url=notaurl >/dev/null 2>"$TMP/nourl.err"
+check "--base-url=notaurl is a usage error saying so" \
+    sh -c "[ $? = 64 ] && grep -q 'not a URL' '$TMP/nourl.err'"
+"$SYNC" --base-url="http://127.0.0.1:$FAKE_PORT/status/503" >"$TMP/s9.out" 2>&1
+check "an unexpected answer names its status and URL" \
+    grep -q "cannot read the piece list: HTTP 404 from http://127.0.0.1:$FAKE_PORT/status/503/pieces" "$TMP/s9.out"
+"$SYNC" -c "$TMP/no-such.conf" >/dev/null 2>"$TMP/noconf.err"
+check "-c names the configuration file" sh -c "[ $? = 1 ] && grep -q 'no-such.conf' '$TMP/noconf.err'"
+"$SYNC" --base-url "$base" --limit 3 --dry-run >"$TMP/s10.out" 2>&1
+check "--limit 3 (a separate value) as --limit=3" grep -q "^dry run: 3 listed" "$TMP/s10.out"
+"$SYNC" --base-url="$base" --only=slack,no-such-piece >"$TMP/s11.out" 2>&1
+check "--only with a name the list lacks exits 1" test $? = 1
+check "... naming it" grep -q "^--only: no piece of the list is called no-such-piece$" "$TMP/s11.out"
+script -qec "'$SYNC' --base-url='$base' --dry-run" /dev/null >"$TMP/tty.out" 2>&1
+check "on a terminal it shows its progress" grep -q "of $total pieces, [0-9]* s left" "$TMP/tty.out"
+check "... and not when its output is a file" sh -c "! grep -q 'pieces, [0-9]* s left' '$TMP/s10.out'"
 
 psql_q "DELETE FROM apconn.piece_metadata" >/dev/null
 t0=$(date +%s%N)
