@@ -44,19 +44,21 @@ say(const char *line)
 		log_warnx("piece sync: %s", line);
 }
 
-static void
-run_piece_sync(struct db *db, const struct config *cfg, const char *host)
+static int
+run_piece_sync(struct db *db, const struct config *cfg, const char *host,
+    char *summary, size_t summarysz)
 {
 	struct sync_opts	o;
 	struct sync_result	r;
-	char			summary[256], base[1024];
+	char			base[1024];
 	size_t			len;
 	double			started;
 	int			rc;
 
 	if (!db_job_lock(db, JOB_LOCK_PIECE_SYNC)) {
-		log_info("piece sync: another host is running it");
-		return;
+		snprintf(summary, summarysz, "another host is running it");
+		log_info("piece sync: %s", summary);
+		return JOB_BUSY;
 	}
 	memset(&o, 0, sizeof(o));
 	snprintf(base, sizeof(base), "%s", cfg->pieces_url);
@@ -68,7 +70,7 @@ run_piece_sync(struct db *db, const struct config *cfg, const char *host)
 	o.limit = 1000;
 	started = now_epoch();
 	rc = piece_sync(db, &o, &r, say);
-	snprintf(summary, sizeof(summary), "%lu listed, %lu inserted, %lu "
+	snprintf(summary, summarysz, "%lu listed, %lu inserted, %lu "
 	    "updated, %lu unchanged, %lu failed, %.2fs%s", r.listed,
 	    r.inserted, r.updated, r.unchanged, r.failed, r.elapsed,
 	    rc == -1 ? " (the list could not be read)" : "");
@@ -81,6 +83,7 @@ run_piece_sync(struct db *db, const struct config *cfg, const char *host)
 	(void)db_job_record(db, "piece_sync", host, started, rc == 0,
 	    summary);
 	db_job_unlock(db, JOB_LOCK_PIECE_SYNC);
+	return rc == 0 ? JOB_OK : JOB_FAILED;
 }
 
 /* What one refresh sweep saw, for its summary line and job_runs. */
@@ -135,20 +138,22 @@ sweep_one(struct core *c, struct sweep_tally *t, const struct oauth2_due *d)
  * (nothing could refresh it), and so is one the sweep backs off from
  * after failed refreshes (refresh_retry_at); the summary counts both.
  */
-static void
+static int
 run_refresh_sweep(struct db *db, const struct config *cfg,
-    struct keyring *keys, const char *host)
+    struct keyring *keys, const char *host, char *summary, size_t summarysz)
 {
 	struct arena		 batch, step;
 	struct core		 c;
 	struct sweep_tally	 t;
 	struct oauth2_due	*rows;
-	char			*after, summary[256];
+	char			*after;
 	size_t			 n, i;
 	double			 started = now_epoch();
 
-	if (!db_job_lock(db, JOB_LOCK_REFRESH))
-		return;
+	if (!db_job_lock(db, JOB_LOCK_REFRESH)) {
+		snprintf(summary, summarysz, "another host is running it");
+		return JOB_BUSY;
+	}
 	memset(&t, 0, sizeof(t));
 	arena_init(&batch, 16 << 20);
 	arena_init(&step, 8 << 20);
@@ -187,7 +192,7 @@ run_refresh_sweep(struct db *db, const struct config *cfg,
 	}
 out:
 	free(after);
-	snprintf(summary, sizeof(summary), "%lu checked, %lu refreshed, %lu "
+	snprintf(summary, summarysz, "%lu checked, %lu refreshed, %lu "
 	    "failed, %lu unusable, %lu skipped (piece not in the catalogue), "
 	    "%lu backing off", t.checked, t.refreshed, t.failed, t.unusable,
 	    t.skipped, t.waiting);
@@ -198,6 +203,45 @@ out:
 	db_job_unlock(db, JOB_LOCK_REFRESH);
 	arena_free(&batch);
 	arena_free(&step);
+	return t.failed == 0 ? JOB_OK : JOB_FAILED;
+}
+
+/*
+ * Runs the job called name now, under its lock, and records it as the
+ * job runner would: JOB_OK, JOB_FAILED, JOB_BUSY (another host holds its
+ * lock), or -1 for a name that is no job.  summary gets its summary.
+ * keys may be NULL for piece_sync.
+ */
+int
+jobs_run(const char *name, struct db *db, const struct config *cfg,
+    struct keyring *keys, const char *host, char *summary, size_t summarysz)
+{
+	summary[0] = '\0';
+	if (strcmp(name, "piece_sync") == 0)
+		return run_piece_sync(db, cfg, host, summary, summarysz);
+	if (strcmp(name, "oauth2_refresh") == 0 && keys != NULL)
+		return run_refresh_sweep(db, cfg, keys, host, summary,
+		    summarysz);
+	return -1;
+}
+
+/*
+ * When a job runs next: one interval after a run that did not fail, or
+ * after a failure 5 s, then twice as long after each further one, never
+ * longer than the interval.
+ */
+static time_t
+next_run(int outcome, int *fails, int interval)
+{
+	long	wait;
+
+	if (outcome != JOB_FAILED) {
+		*fails = 0;
+		return time(NULL) + interval;
+	}
+	wait = 5L << (*fails < 10 ? *fails : 10);
+	(*fails)++;
+	return time(NULL) + (wait < interval ? wait : interval);
 }
 
 /*
@@ -255,6 +299,8 @@ jobs_main(const struct config *cfg)
 	struct keyring		 keys;
 	time_t			 next, nextr;
 	unsigned long		 session = 0;
+	char			 summary[256];
+	int			 out, fails = 0, failsr = 0;
 
 	log_init("apconn-jobs");
 	memset(&sa, 0, sizeof(sa));
@@ -290,15 +336,16 @@ jobs_main(const struct config *cfg)
 		/* A runner asked to stop starts nothing new. */
 		if (!jobs_quit && cfg->sync_interval > 0 &&
 		    time(NULL) >= next) {
-			if (db_ensure(db) == 0)
-				run_piece_sync(db, cfg, host);
-			next = time(NULL) + cfg->sync_interval;
+			out = db_ensure(db) == 0 ? run_piece_sync(db, cfg,
+			    host, summary, sizeof(summary)) : JOB_FAILED;
+			next = next_run(out, &fails, cfg->sync_interval);
 		}
 		if (!jobs_quit && cfg->refresh_interval > 0 &&
 		    time(NULL) >= nextr) {
-			if (db_ensure(db) == 0)
-				run_refresh_sweep(db, cfg, &keys, host);
-			nextr = time(NULL) + cfg->refresh_interval;
+			out = db_ensure(db) == 0 ? run_refresh_sweep(db, cfg,
+			    &keys, host, summary, sizeof(summary)) :
+			    JOB_FAILED;
+			nextr = next_run(out, &failsr, cfg->refresh_interval);
 		}
 idle:
 		ts.tv_sec = 1;

@@ -8,11 +8,21 @@
 #define APCONN_JOBS_H
 
 struct config;
+struct db;
+struct keyring;
 
 #define JOB_LOCK_PIECE_SYNC	7021827498203715585LL
 #define JOB_LOCK_REFRESH	7021827498203715586LL
 #define JOB_LOCK_LEADER		7021827498203715587LL	/* held while leading */
 
+enum job_outcome {
+	JOB_OK,
+	JOB_FAILED,
+	JOB_BUSY		/* another host holds the job's lock */
+};
+
 void	jobs_main(const struct config *) __attribute__((noreturn));
+int	jobs_run(const char *, struct db *, const struct config *,
+	    struct keyring *, const char *, char *, size_t);
 
 #endif

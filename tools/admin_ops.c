@@ -22,6 +22,8 @@
 
 #include "../db/db.h"
 #include "../db/seal.h"
+#include "../fcgi/egress.h"
+#include "../service/jobs.h"
 #include "admin.h"
 
 #define EX_USAGE	64
@@ -287,6 +289,44 @@ print_job(json_object *jobs, const char *name, int interval)
 }
 
 /* jobs status: the last run, result and next run of every job. */
+/*
+ * jobs run NAME: runs the job now, under its lock, recorded as the job
+ * runner records it (this host's name).  Exit 0 when it succeeded, 1
+ * when it failed or another host was running it.
+ */
+static int
+jobs_run_now(const char *name)
+{
+	struct keyring	 kr;
+	struct db	*db;
+	char		 host[256], err[256], summary[256];
+	int		 out;
+
+	if (strcmp(name, "piece_sync") != 0 &&
+	    strcmp(name, "oauth2_refresh") != 0)
+		admin_usage(EX_USAGE, "jobs run: %s: expected piece_sync or "
+		    "oauth2_refresh", name);
+	admin_load_keys(&kr);
+	if (egress_init(admin_cfg.outbound_allow, err, sizeof(err)) == -1) {
+		fprintf(stderr, "apconn-admin: %s\n", err);
+		return 1;
+	}
+	if (admin_cfg.host_name != NULL && *admin_cfg.host_name != '\0')
+		snprintf(host, sizeof(host), "%s", admin_cfg.host_name);
+	else if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	db = admin_open_db();
+	out = jobs_run(name, db, &admin_cfg, &kr, host, summary,
+	    sizeof(summary));
+	printf("%s: %s: %s\n", name, out == JOB_OK ? "ok" : out == JOB_BUSY ?
+	    "not run" : "FAILED", summary);
+	egress_cleanup();
+	db_free(db);
+	keyring_free(&kr);
+	return out == JOB_OK ? 0 : 1;
+}
+
 int
 cmd_jobs(int argc, char **argv)
 {
@@ -295,8 +335,11 @@ cmd_jobs(int argc, char **argv)
 	json_object	*jobs;
 	char		*json;
 
+	if (argc == 3 && strcmp(argv[1], "run") == 0)
+		return jobs_run_now(argv[2]);
 	if (argc != 2 || strcmp(argv[1], "status") != 0)
-		admin_usage(EX_USAGE, "jobs: %s: expected status", argc > 1 ? argv[1] : "nothing");
+		admin_usage(EX_USAGE, "jobs: %s: expected status or run NAME",
+		    argc > 1 ? argv[1] : "nothing");
 	db = admin_open_db();
 	arena_init(&a, 1024 * 1024);
 	if (db_job_last(db, &a, &json) != DB_OK ||

@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../fcgi/cfg.h"
 #include "../fcgi/egress.h"
 #include "../fcgi/log.h"
 #include "../db/db.h"
+#include "../service/jobs.h"
 #include "../service/piecesync.h"
 
 #define EX_USAGE	64
@@ -57,6 +59,16 @@ usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nsee apconn-sync-pieces --help\n");
 	exit(EX_USAGE);
+}
+
+/* Now, in epoch seconds with the fraction: job_runs.started_at. */
+static double
+now_epoch(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* 1 when s is an http(s) URL with a host. */
@@ -107,7 +119,9 @@ main(int argc, char *argv[])
 	struct db		*db;
 	const char		*cfg_path = NULL, *base_arg = NULL;
 	const char		*key_arg = NULL;
-	char			 err[512], *end, *base;
+	char			 err[512], *end, *base, summary[320];
+	char			 host[256];
+	double			 started;
 	size_t			 len;
 	long			 limit = 1000;
 	int			 ch, rc, dry = 0;
@@ -194,6 +208,13 @@ main(int argc, char *argv[])
 		    "database\n");
 		return 1;
 	}
+	/* The job's lock, and its record: a manual sync is a run like any. */
+	if (!db_job_lock(db, JOB_LOCK_PIECE_SYNC)) {
+		fprintf(stderr, "apconn-sync-pieces: another host is syncing "
+		    "now; try again later\n");
+		return 1;
+	}
+	started = now_epoch();
 	rc = piece_sync(db, &o, &r, say);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
@@ -205,6 +226,21 @@ main(int argc, char *argv[])
 	printf("%s: %lu listed, %lu inserted, %lu updated, %lu unchanged, "
 	    "%lu failed, %.2fs\n", o.dry ? "dry run" : "done", r.listed,
 	    r.inserted, r.updated, r.unchanged, r.failed, r.elapsed);
+	if (!o.dry) {
+		snprintf(summary, sizeof(summary), "%lu listed, %lu inserted, "
+		    "%lu updated, %lu unchanged, %lu failed, %.2fs%s (%s)",
+		    r.listed, r.inserted, r.updated, r.unchanged, r.failed,
+		    r.elapsed, rc == -1 ? " (the list could not be read)" : "",
+		    "apconn-sync-pieces");
+		if (cfg.host_name != NULL && *cfg.host_name != '\0')
+			snprintf(host, sizeof(host), "%s", cfg.host_name);
+		else if (gethostname(host, sizeof(host)) == -1)
+			snprintf(host, sizeof(host), "unknown");
+		host[sizeof(host) - 1] = '\0';
+		(void)db_job_record(db, "piece_sync", host, started,
+		    rc == 0 && r.missing[0] == '\0', summary);
+	}
+	db_job_unlock(db, JOB_LOCK_PIECE_SYNC);
 	egress_cleanup();
 	db_free(db);
 	free(base);
