@@ -28,13 +28,24 @@ on_term(int sig)
 }
 
 /* Now, in epoch seconds with the fraction: job_runs.started_at. */
-static double
-now_epoch(void)
+double
+job_now(void)
 {
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The host name job_runs records: APCONN_HOST_NAME, else gethostname(). */
+void
+job_host(const struct config *cfg, char *host, size_t hostsz)
+{
+	if (cfg->host_name != NULL && *cfg->host_name != '\0')
+		snprintf(host, hostsz, "%s", cfg->host_name);
+	else if (gethostname(host, hostsz) == -1)
+		snprintf(host, hostsz, "unknown");
+	host[hostsz - 1] = '\0';
 }
 
 static void
@@ -68,7 +79,7 @@ run_piece_sync(struct db *db, const struct config *cfg, const char *host,
 	o.base = base;
 	o.api_key = cfg->pieces_api_key;
 	o.limit = 1000;
-	started = now_epoch();
+	started = job_now();
 	rc = piece_sync(db, &o, &r, say);
 	snprintf(summary, summarysz, "%lu listed, %lu inserted, %lu "
 	    "updated, %lu unchanged, %lu failed, %.2fs%s", r.listed,
@@ -148,7 +159,7 @@ run_refresh_sweep(struct db *db, const struct config *cfg,
 	struct oauth2_due	*rows;
 	char			*after;
 	size_t			 n, i;
-	double			 started = now_epoch();
+	double			 started = job_now();
 
 	if (!db_job_lock(db, JOB_LOCK_REFRESH)) {
 		snprintf(summary, summarysz, "another host is running it");
@@ -313,11 +324,7 @@ jobs_main(const struct config *cfg)
 	sigaction(SIGHUP, &sa, NULL);
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
-	if (cfg->host_name != NULL && *cfg->host_name != '\0')
-		snprintf(host, sizeof(host), "%s", cfg->host_name);
-	else if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "unknown");
-	host[sizeof(host) - 1] = '\0';
+	job_host(cfg, host, sizeof(host));
 	if (egress_init(cfg->outbound_allow, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (keyring_parse(&keys, cfg->keys, err, sizeof(err)) == -1)

@@ -7,6 +7,8 @@
 #ifndef APCONN_JOBS_H
 #define APCONN_JOBS_H
 
+#include <stddef.h>
+
 struct config;
 struct db;
 struct keyring;
@@ -22,6 +24,8 @@ enum job_outcome {
 };
 
 void	jobs_main(const struct config *) __attribute__((noreturn));
+double	job_now(void);
+void	job_host(const struct config *, char *, size_t);
 int	jobs_run(const char *, struct db *, const struct config *,
 	    struct keyring *, const char *, char *, size_t);
 

@@ -43,26 +43,40 @@ fetch(const struct sync_opts *o, const char *url, size_t max,
 	return egress_perform(&q, resp, detail, detailsz);
 }
 
+/*
+ * The next name of a comma-separated list at *p, in one (NUL-terminated):
+ * 1, or 0 at the end.  Empty and overlong names are skipped.
+ */
+static int
+next_name(const char **p, char *one, size_t onesz)
+{
+	const char	*end;
+	size_t		 len;
+
+	while (**p != '\0') {
+		if ((end = strchr(*p, ',')) == NULL)
+			end = *p + strlen(*p);
+		len = (size_t)(end - *p);
+		*p = *end != '\0' ? end + 1 : end;
+		if (len == 0 || len >= onesz)
+			continue;
+		memcpy(one, end - len, len);
+		one[len] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
 static int
 wanted(const char *only, const char *name)
 {
-	const char	*p, *end;
-	size_t		 len;
-	char		 one[256];
+	char	one[256];
 
 	if (only == NULL || *only == '\0')
 		return 1;
-	for (p = only; *p != '\0'; p = *end ? end + 1 : end) {
-		if ((end = strchr(p, ',')) == NULL)
-			end = p + strlen(p);
-		len = (size_t)(end - p);
-		if (len == 0 || len >= sizeof(one))
-			continue;
-		memcpy(one, p, len);
-		one[len] = '\0';
+	while (next_name(&only, one, sizeof(one)))
 		if (strcmp(piece_short_name(one), name) == 0)
 			return 1;
-	}
 	return 0;
 }
 
@@ -209,29 +223,22 @@ static void
 only_missing(const char *only, json_object *list, size_t n, char *out,
     size_t outsz)
 {
-	const char	*p, *end, *name;
+	const char	*name;
 	char		 one[256];
-	size_t		 len, i, off = 0;
+	size_t		 i, off = 0;
 	int		 found;
 
 	out[0] = '\0';
 	if (only == NULL)
 		return;
-	for (p = only; *p != '\0'; p = *end ? end + 1 : end) {
-		if ((end = strchr(p, ',')) == NULL)
-			end = p + strlen(p);
-		len = (size_t)(end - p);
-		if (len == 0 || len >= sizeof(one))
-			continue;
-		memcpy(one, p, len);
-		one[len] = '\0';
+	while (next_name(&only, one, sizeof(one))) {
 		for (i = 0, found = 0; i < n && !found; i++) {
 			name = json_str(json_object_array_get_idx(list, i),
 			    "name");
 			found = name != NULL && strcmp(piece_short_name(name),
 			    piece_short_name(one)) == 0;
 		}
-		if (!found && off + len + 2 < outsz)
+		if (!found && off + strlen(one) + 2 < outsz)
 			off += (size_t)snprintf(out + off, outsz - off, "%s%s",
 			    off ? "," : "", one);
 	}

@@ -311,11 +311,7 @@ jobs_run_now(const char *name)
 		fprintf(stderr, "apconn-admin: %s\n", err);
 		return 1;
 	}
-	if (admin_cfg.host_name != NULL && *admin_cfg.host_name != '\0')
-		snprintf(host, sizeof(host), "%s", admin_cfg.host_name);
-	else if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "unknown");
-	host[sizeof(host) - 1] = '\0';
+	job_host(&admin_cfg, host, sizeof(host));
 	db = admin_open_db();
 	out = jobs_run(name, db, &admin_cfg, &kr, host, summary,
 	    sizeof(summary));

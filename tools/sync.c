@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../fcgi/cfg.h"
@@ -59,16 +58,6 @@ usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nsee apconn-sync-pieces --help\n");
 	exit(EX_USAGE);
-}
-
-/* Now, in epoch seconds with the fraction: job_runs.started_at. */
-static double
-now_epoch(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* 1 when s is an http(s) URL with a host. */
@@ -214,7 +203,7 @@ main(int argc, char *argv[])
 		    "now; try again later\n");
 		return 1;
 	}
-	started = now_epoch();
+	started = job_now();
 	rc = piece_sync(db, &o, &r, say);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
@@ -232,11 +221,7 @@ main(int argc, char *argv[])
 		    r.listed, r.inserted, r.updated, r.unchanged, r.failed,
 		    r.elapsed, rc == -1 ? " (the list could not be read)" : "",
 		    "apconn-sync-pieces");
-		if (cfg.host_name != NULL && *cfg.host_name != '\0')
-			snprintf(host, sizeof(host), "%s", cfg.host_name);
-		else if (gethostname(host, sizeof(host)) == -1)
-			snprintf(host, sizeof(host), "unknown");
-		host[sizeof(host) - 1] = '\0';
+		job_host(&cfg, host, sizeof(host));
 		(void)db_job_record(db, "piece_sync", host, started,
 		    rc == 0 && r.missing[0] == '\0', summary);
 	}
