@@ -13,7 +13,7 @@ PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
 libfcgi-bin libpq-dev libjson-c-dev libssl-dev libcurl4-openssl-dev check
 postgresql-15 postgresql-client-15 nginx-light spawn-fcgi wrk curl jq
 procps util-linux nodejs openssl mandoc prometheus chromium clang
-libclang-rt-dev llvm"
+libclang-rt-dev llvm systemd"
 
 say() {
 	printf '==> %s\n' "$*"

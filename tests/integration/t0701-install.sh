@@ -1,7 +1,9 @@
 #!/bin/sh
 # make install into a DESTDIR puts every file in its place; the manuals
-# are clean mdoc; the installed apconn-fcgi, behind nginx running the
-# installed site configuration, answers.
+# are clean mdoc; the unit passes systemd-analyze verify with an exposure
+# of 2 or less, the service user and its paths come with it; the
+# installed apconn-fcgi, behind nginx running the installed site
+# configuration, answers over http and over TLS.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 command -v mandoc >/dev/null 2>&1 || { echo "SKIP: mandoc not installed"; exit 77; }
@@ -36,6 +38,38 @@ check "the unit reloads with SIGHUP" grep -q '^ExecReload=/bin/kill -HUP \$MAINP
 check "the unit starts the installed program" grep -q "^ExecStart=$BINDIR/apconn-fcgi " "$UNIT"
 check "apconn-admin(8) documents check and jobs status" sh -c "mandoc -T ascii '$D$MANDIR/man8/apconn-admin.8' | col -b | grep -q 'jobs status'"
 
+# The service user, its paths, and the unit as systemd reads them.
+SYSUSERS="$D$PREFIX/lib/sysusers.d/apconn.conf"
+TMPFILES="$D$PREFIX/lib/tmpfiles.d/apconn.conf"
+check "installed: the service user for systemd-sysusers" test -f "$SYSUSERS"
+check "installed: its paths for systemd-tmpfiles" test -f "$TMPFILES"
+check "tmpfiles keeps the configuration root:apconn 0640" \
+    grep -qx "z $SYSCONFDIR/apconn/apconn.conf 0640 root apconn -" "$TMPFILES"
+check "... and makes the sockets' directory" grep -qx "d $RUNSTATEDIR/apconn 0750 apconn www-data -" "$TMPFILES"
+check "the unit reads the configuration as the apconn group" grep -qx "SupplementaryGroups=apconn" "$UNIT"
+check "the sockets live under /run by default, where the unit's RuntimeDirectory is" test "$RUNSTATEDIR" = /run
+if command -v systemd-analyze >/dev/null 2>&1; then
+	# A root with what the unit names: systemd's targets, /bin/kill.
+	mkdir -p "$D/usr/lib/systemd/system" "$D/bin" "$D/etc"
+	cp /usr/lib/systemd/system/*.target "$D/usr/lib/systemd/system/"
+	cp /bin/kill "$D/bin/"
+	: >"$D/etc/passwd"
+	: >"$D/etc/group"
+	systemd-sysusers --dry-run --root="$D" >"$TMP/sysusers.out" 2>&1
+	check "systemd-sysusers would create the apconn user" \
+	    sh -c "[ $? = 0 ] && grep -q \"Creating user 'apconn'\" '$TMP/sysusers.out'"
+	systemd-analyze verify --root="$D" "$PREFIX/lib/systemd/system/apconn.service" >"$TMP/verify.out" 2>&1
+	check "systemd-analyze verify finds nothing ($(head -c 200 "$TMP/verify.out"))" \
+	    sh -c "[ $? = 0 ] && ! test -s '$TMP/verify.out'"
+	systemd-analyze security --offline=true "$UNIT" >"$TMP/security.out" 2>&1
+	level=$(sed -n 's/.*Overall exposure level for apconn.service: \([0-9.]*\).*/\1/p' "$TMP/security.out")
+	check "systemd-analyze security: exposure $level, at most 2" \
+	    sh -c "[ -n '$level' ] && awk -v l='$level' 'BEGIN { exit !(l <= 2.0) }'"
+	rm -rf "$D/usr/lib/systemd/system"/*.target "$D/bin/kill" "$D/etc/passwd" "$D/etc/group"
+else
+	fail "systemd-analyze is not installed (Debian's systemd package)"
+fi
+
 # The installed programs behind nginx with the installed site.
 pg_db
 FCGI="$D$BINDIR/apconn-fcgi" ADMIN="$D$BINDIR/apconn-admin"
@@ -51,8 +85,13 @@ wait_for_socket "$TMP/run/apconn/apconn.sock" || { echo "the installed apconn-fc
 HTTP_PORT=$(( ($$ % 20000) + 30000 ))
 cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$TMP/"
 # Only the paths are adapted: sockets and logs here, the DESTDIR prefix.
+TLS_PORT=$((HTTP_PORT + 1))
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+    -keyout "$TMP/privkey.pem" -out "$TMP/fullchain.pem" >/dev/null 2>&1
 sed -e "s|$RUNSTATEDIR/|$TMP/run/|g" -e "s|$SYSCONFDIR/|$D$SYSCONFDIR/|g" \
     -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$HTTP_PORT;|" \
+    -e "s|listen 443 ssl;|listen 127.0.0.1:$TLS_PORT ssl;|" \
+    -e "s|/etc/ssl/apconn/|$TMP/|g" \
     -e "s|/var/log/nginx/|$TMP/|g" "$SITE" >"$TMP/site.conf"
 sed -i "s|include fastcgi_params;|include $TMP/fastcgi_params;|" "$D$SYSCONFDIR/nginx/apconn-locations.conf"
 cat >"$TMP/nginx.conf" <<EOF2
@@ -77,6 +116,8 @@ until curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/api/health" || [ $n -gt 
 STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/api/health")
 expect_status 200 "health through the installed nginx site and programs"
 expect_json .database ok "... with the database"
+STATUS=$(curl -s -k -o "$TMP/body" -w '%{http_code}' "https://127.0.0.1:$TLS_PORT/api/health")
+expect_status 200 "... and through the site's TLS server"
 
 make -s -C "$top_builddir" uninstall DESTDIR="$D" >>"$TMP/install.log" 2>&1
 check "make uninstall leaves no file behind except the edited locations" \
