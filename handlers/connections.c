@@ -293,10 +293,16 @@ h_conn_update(struct req *r, struct resp *resp)
 int
 h_conn_delete(struct req *r, struct resp *resp)
 {
-	const char	*v = req_query(r, "ifUnreferenced");
+	const char	*v;
 	char		*refs, *out;
 	enum db_rc	 rc;
+	int		 st;
 
+	if ((st = query_one(r, resp, "ifUnreferenced", &v)) != 0)
+		return st;
+	if (v != NULL && strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+		return resp_error_field(resp, 400, "invalid_request",
+		    "ifUnreferenced", "ifUnreferenced must be true or false");
 	if (v != NULL && strcmp(v, "true") == 0) {
 		/* The check and the delete are one statement. */
 		rc = db_conn_delete_unreferenced(r->db, r->arena, r->param[0],

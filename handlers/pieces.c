@@ -118,7 +118,7 @@ int
 h_pieces_list(struct req *r, struct resp *resp)
 {
 	struct piece_query	 q;
-	const char		*v, *cats[CATS_MAX], *p, *end;
+	const char		*v, *cats[CATS_MAX], *p, *end, *sort, *order;
 	char			 words[1024], catlit[1024], *json;
 	size_t			 wo = 0, co = 0, n, i, nw = 0;
 	const char		*key;
@@ -131,7 +131,12 @@ h_pieces_list(struct req *r, struct resp *resp)
 		return st;
 	memset(&q, 0, sizeof(q));
 	words[0] = catlit[0] = '\0';
-	if ((v = req_query(r, "searchQuery")) != NULL) {
+	if ((st = query_one(r, resp, "searchQuery", &v)) != 0 ||
+	    (st = query_one(r, resp, "sortBy", &sort)) != 0 ||
+	    (st = query_one(r, resp, "orderBy", &order)) != 0 ||
+	    (st = query_many(r, resp, "categories", cats, CATS_MAX, &n)) != 0)
+		return st;
+	if (v != NULL) {
 		for (p = v; *p != '\0'; p = end) {
 			while (*p == ' ')
 				p++;
@@ -147,7 +152,6 @@ h_pieces_list(struct req *r, struct resp *resp)
 		}
 		q.words = lit_close(r->arena, words, wo);
 	}
-	n = req_query_all(r, "categories", cats, CATS_MAX);
 	for (i = 0; i < n; i++)
 		if (*cats[i] != '\0' && lit_add(catlit, sizeof(catlit), &co,
 		    cats[i], strlen(cats[i])) == -1)
@@ -155,7 +159,7 @@ h_pieces_list(struct req *r, struct resp *resp)
 			    "categories", "categories are too long");
 	q.categories = lit_close(r->arena, catlit, co);
 	q.sort = "NAME";
-	if ((v = req_query(r, "sortBy")) != NULL && *v != '\0') {
+	if ((v = sort) != NULL) {
 		if (strcmp(v, "NAME") != 0 && strcmp(v, "UPDATED") != 0 &&
 		    strcmp(v, "CREATED") != 0)
 			return resp_error_field(resp, 400, "invalid_request",
@@ -163,7 +167,7 @@ h_pieces_list(struct req *r, struct resp *resp)
 		q.sort = v;
 	}
 	q.order = strcmp(q.sort, "NAME") == 0 ? "ASC" : "DESC";
-	if ((v = req_query(r, "orderBy")) != NULL && *v != '\0') {
+	if ((v = order) != NULL) {
 		if (strcmp(v, "ASC") != 0 && strcmp(v, "DESC") != 0)
 			return resp_error_field(resp, 400, "invalid_request",
 			    "orderBy", "orderBy must be ASC or DESC");

@@ -38,6 +38,10 @@ as "$k" GET "/api/app-connections?limit=5&status=ACTIVE&status=ERROR"
 expect_status 200 "a well-formed query still answers"
 http GET "/api/pieces?limit=%2B5"
 expect_error 400 invalid_request "the piece list: limit=+5"
+http GET "/api/pieces?sortBy=NAME&sortBy=UPDATED"
+expect_error 400 invalid_request "the piece list: sortBy twice"
+as "$k" DELETE "/api/app-connections/nosuchid?ifUnreferenced=yes"
+expect_error 400 invalid_request "ifUnreferenced=yes (true or false only)"
 
 # nginx's own errors.
 json_error() {	# json_error STATUS CODE DESCRIPTION: the last answer
