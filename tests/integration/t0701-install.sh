@@ -49,23 +49,29 @@ check "... and makes the sockets' directory" grep -qx "d $RUNSTATEDIR/apconn 075
 check "the unit reads the configuration as the apconn group" grep -qx "SupplementaryGroups=apconn" "$UNIT"
 check "the sockets live under /run by default, where the unit's RuntimeDirectory is" test "$RUNSTATEDIR" = /run
 if command -v systemd-analyze >/dev/null 2>&1; then
-	# A root with what the unit names: systemd's targets, /bin/kill.
+	# A root with what the unit names: systemd's targets, /bin/kill.  The
+	# unit is verified from /etc/systemd/system: a prefix other than /usr
+	# or /usr/local (make distcheck's) is not on systemd's search paths.
 	mkdir -p "$D/usr/lib/systemd/system" "$D/bin" "$D/etc"
 	cp /usr/lib/systemd/system/*.target "$D/usr/lib/systemd/system/"
 	cp /bin/kill "$D/bin/"
 	: >"$D/etc/passwd"
 	: >"$D/etc/group"
-	systemd-sysusers --dry-run --root="$D" >"$TMP/sysusers.out" 2>&1
+	systemd-sysusers --dry-run --root="$D" "$SYSUSERS" >"$TMP/sysusers.out" 2>&1
 	check "systemd-sysusers would create the apconn user" \
 	    sh -c "[ $? = 0 ] && grep -q \"Creating user 'apconn'\" '$TMP/sysusers.out'"
-	systemd-analyze verify --root="$D" "$PREFIX/lib/systemd/system/apconn.service" >"$TMP/verify.out" 2>&1
+	mkdir -p "$D/etc/systemd/system"
+	cp "$UNIT" "$D/etc/systemd/system/"
+	systemd-analyze verify --root="$D" "$D/etc/systemd/system/apconn.service" \
+	    >"$TMP/verify.out" 2>&1
 	check "systemd-analyze verify finds nothing ($(head -c 200 "$TMP/verify.out"))" \
 	    sh -c "[ $? = 0 ] && ! test -s '$TMP/verify.out'"
 	systemd-analyze security --offline=true "$UNIT" >"$TMP/security.out" 2>&1
 	level=$(sed -n 's/.*Overall exposure level for apconn.service: \([0-9.]*\).*/\1/p' "$TMP/security.out")
 	check "systemd-analyze security: exposure $level, at most 2" \
 	    sh -c "[ -n '$level' ] && awk -v l='$level' 'BEGIN { exit !(l <= 2.0) }'"
-	rm -rf "$D/usr/lib/systemd/system"/*.target "$D/bin/kill" "$D/etc/passwd" "$D/etc/group"
+	rm -rf "$D/usr/lib/systemd/system"/*.target "$D/bin/kill" "$D/etc/passwd" \
+	    "$D/etc/group" "$D/etc/systemd/system/apconn.service"
 else
 	fail "systemd-analyze is not installed (Debian's systemd package)"
 fi
