@@ -1,6 +1,7 @@
 #!/bin/sh
-# openapi.yaml describes every route of the routing table with each of its
-# methods, and names no path the table lacks.
+# openapi.yaml is a valid OpenAPI document (swagger-cli, pinned by
+# tests/browser/package-lock.json), describes every route of the routing
+# table with each of its methods, and names no path the table lacks.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 spec="$top_srcdir/openapi.yaml"
@@ -26,5 +27,13 @@ check "every route of the table is in openapi.yaml" test ! -s "$TMP/missing"
 cat "$TMP/missing"
 check "openapi.yaml names no route the table lacks" test ! -s "$TMP/extra"
 cat "$TMP/extra"
+
+cli="${APCONN_BROWSER_MODULES:-$top_srcdir/tests/browser/node_modules}/.bin/swagger-cli"
+if [ -x "$cli" ]; then
+	"$cli" validate "$spec" >"$TMP/validate.out" 2>&1
+	check "swagger-cli validates openapi.yaml ($(head -c 300 "$TMP/validate.out"))" test $? = 0
+else
+	fail "swagger-cli is not installed (npm ci in tests/browser; scripts/test does it)"
+fi
 
 done_testing
