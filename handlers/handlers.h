@@ -43,19 +43,6 @@ int	h_metrics_get(struct req *, struct resp *);
 
 #define SESSION_COOKIE	"apconn_session"
 
-/* Scopes of a credential (req.scopes, route.scopes); a session holds
- * SCOPE_USER. */
-enum scope {
-	SCOPE_CONN_READ =	1 << 0,		/* connections:read */
-	SCOPE_CONN_WRITE =	1 << 1,		/* connections:write */
-	SCOPE_CRED_READ =	1 << 2,		/* credentials:read */
-	SCOPE_WF_READ =		1 << 3,		/* workflows:read */
-	SCOPE_WF_WRITE =	1 << 4,		/* workflows:write */
-	SCOPE_EXECUTOR =	1 << 5,		/* executor */
-	SCOPE_ADMIN =		1 << 6		/* admin */
-};
-#define SCOPE_USER	(SCOPE_CONN_READ | SCOPE_CONN_WRITE | \
-			 SCOPE_CRED_READ | SCOPE_WF_READ | SCOPE_WF_WRITE)
 
 /* authn.c */
 int		 authorize(struct req *, struct resp *);
@@ -65,9 +52,6 @@ void		 authn_fast_args(const struct req *, const char *[3]);
 int		 authn_fast_done(struct req *, struct resp *, const char *,
 		    const char *, int);
 int		 authn_fast_refusal(struct req *, struct resp *, int);
-int		 scope_parse(const char *, unsigned int *);
-void		 scope_array_literal(unsigned int, char *, size_t);
-json_object	*scope_json(unsigned int);
 
 /* betterauth.c: the original's session cookie (APCONN_AUTH=better-auth) */
 int		 betterauth_authenticate(struct req *, struct resp *);

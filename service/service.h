@@ -48,6 +48,26 @@ struct fail {
 	int		 retry_after;
 };
 
+/* Scopes of a credential (req.scopes, route.scopes); a session holds
+ * SCOPE_USER. */
+enum scope {
+	SCOPE_CONN_READ =	1 << 0,		/* connections:read */
+	SCOPE_CONN_WRITE =	1 << 1,		/* connections:write */
+	SCOPE_CRED_READ =	1 << 2,		/* credentials:read */
+	SCOPE_WF_READ =		1 << 3,		/* workflows:read */
+	SCOPE_WF_WRITE =	1 << 4,		/* workflows:write */
+	SCOPE_EXECUTOR =	1 << 5,		/* executor */
+	SCOPE_ADMIN =		1 << 6		/* admin */
+};
+#define SCOPE_USER	(SCOPE_CONN_READ | SCOPE_CONN_WRITE | \
+			 SCOPE_CRED_READ | SCOPE_WF_READ | SCOPE_WF_WRITE)
+
+/* service/scopes.c: the scopes' names. */
+int		 scope_parse(const char *, unsigned int *);
+void		 scope_array_literal(unsigned int, char *, size_t);
+json_object	*scope_json(unsigned int);
+const char	*scope_first_missing(unsigned int, unsigned int);
+
 /* service/fail.c: every function returns -1, for "return fail_...(...)". */
 int	fail_set(struct fail *, int, const char *, const char *, const char *,
 	    ...) __attribute__((format(printf, 5, 6)));

@@ -11,7 +11,7 @@
 
 #include "../db/db.h"
 #include "../db/token.h"
-#include "../handlers/handlers.h"
+#include "../service/service.h"
 #include "admin.h"
 
 #define EX_USAGE	64
