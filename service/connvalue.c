@@ -216,9 +216,6 @@ flat_scalars(json_object *props)
 	return 1;
 }
 
-static int	oauth2_props_check(json_object *, json_object *,
-		    const char **, char *, size_t);
-
 /*
  * Validates value (an object whose "type" is type) against def, the
  * piece's auth entry for that type (NULL when the piece is unknown or
@@ -268,7 +265,7 @@ conn_value_validate(const char *type, json_object *value, json_object *def,
 			    "non-empty string");
 			return -1;
 		}
-		return oauth2_props_check(value, def, field, msg, msgsz);
+		return conn_value_props_check(value, def, field, msg, msgsz);
 	}
 	if (strcmp(type, "CUSTOM_AUTH") != 0) {
 		snprintf(msg, msgsz, "unsupported connection type");
@@ -332,12 +329,13 @@ conn_props_check(json_object *props, json_object *def, const char **field,
 }
 
 /*
- * conn_props_check() on the props of an OAUTH2 value (value is the
- * caller's; "props" is added to it only when a default fills it).
+ * conn_props_check() on the props of a value (the caller's, about to be
+ * sent or stored; "props" is added to it only when a default fills it).
+ * Returns 0, or -1 with *field and msg.
  */
-static int
-oauth2_props_check(json_object *value, json_object *def, const char **field,
-    char *msg, size_t msgsz)
+int
+conn_value_props_check(json_object *value, json_object *def,
+    const char **field, char *msg, size_t msgsz)
 {
 	json_object	*props;
 
@@ -350,8 +348,11 @@ oauth2_props_check(json_object *value, json_object *def, const char **field,
 		}
 		return conn_props_check(props, def, field, msg, msgsz);
 	}
-	if ((props = json_object_new_object()) == NULL)
+	if ((props = json_object_new_object()) == NULL) {
+		*field = "value.props";
+		snprintf(msg, msgsz, "out of memory");
 		return -1;
+	}
 	if (conn_props_check(props, def, field, msg, msgsz) == -1) {
 		json_object_put(props);
 		return -1;
@@ -470,10 +471,10 @@ void
 value_copy_member(json_object *dst, const char *k, json_object *src,
     const char *sk)
 {
-	json_object	*v, *c = NULL;
+	json_object	*v, *c;
 
 	if (json_object_object_get_ex(src, sk, &v) && v != NULL &&
-	    json_object_deep_copy(v, &c, NULL) == 0)
+	    (c = copy_of(v)) != NULL)
 		json_object_object_add(dst, k, c);
 }
 

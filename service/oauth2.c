@@ -374,21 +374,10 @@ oauth2_exchange(struct core *c, struct fail *f, const char *piece,
 	 */
 	if ((value = secret_copy(c->arena, value)) == NULL)
 		return fail_internal(f);
-	if (json_object_object_get_ex(value, "props", &props) &&
-	    props != NULL && !json_object_is_type(props, json_type_object))
-		return fail_set(f, 400, "invalid_value", "value.props",
-		    "props must be an object");
-	if (props == NULL) {
-		props = json_object_new_object();
-		json_object_object_add(value, "props", props);
-	}
-	if (conn_props_check(props, def, &pfield, detail, sizeof(detail)) ==
-	    -1)
+	if (conn_value_props_check(value, def, &pfield, detail,
+	    sizeof(detail)) == -1)
 		return fail_set(f, 400, "invalid_value", pfield, "%s", detail);
-	if (json_object_object_length(props) == 0) {
-		json_object_object_del(value, "props");
-		props = NULL;
-	}
+	json_object_object_get_ex(value, "props", &props);
 	if ((state = json_str(value, "state")) != NULL) {
 		if (oauth2_state_hash(state, hash) == -1)
 			return fail_internal(f);

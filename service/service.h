@@ -103,6 +103,8 @@ int		 conn_value_validate(const char *, json_object *,
 void		 conn_value_field(const char *, const char **);
 int		 conn_props_check(json_object *, json_object *, const char **,
 		    char *, size_t);
+int		 conn_value_props_check(json_object *, json_object *,
+		    const char **, char *, size_t);
 json_object	*conn_value_public(json_object *, json_object *);
 void		 value_copy_member(json_object *, const char *, json_object *,
 		    const char *);
