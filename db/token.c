@@ -216,9 +216,15 @@ id_importable(const char *s)
 	size_t	n;
 
 	for (n = 0; s[n] != '\0'; n++)
-		if (n >= 64 || !((s[n] >= '0' && s[n] <= '9') ||
-		    (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
-		    s[n] == '_' || s[n] == '-'))
+		if (n >= 64 || !id_char(s[n]))
 			return 0;
 	return n > 0;
+}
+
+/* 1 when c may stand in an importable id: [0-9A-Za-z_-]. */
+int
+id_char(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
 }

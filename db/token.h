@@ -19,6 +19,7 @@ enum token_kind { TOKEN_SESSION, TOKEN_APIKEY };
 
 int	id_new(char [ID_LEN + 1]);
 int	id_importable(const char *);
+int	id_char(int);
 int	token_new(enum token_kind, char [ID_LEN + 1], char [TOKEN_LEN + 1],
 	    char [2 * HASH_LEN + 1]);
 int	token_parse(const char *, enum token_kind *, char [ID_LEN + 1],

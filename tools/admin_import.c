@@ -45,9 +45,7 @@ row_failed(struct wbi *w, const char *id, const char *why)
 
 	/* An id is shown as far as it could be one, never raw. */
 	for (i = 0; id != NULL && id[i] != '\0' && i < 64; i++)
-		shown[i] = (id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' &&
-		    id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
-		    id[i] == '_' || id[i] == '-' ? id[i] : '?';
+		shown[i] = id_char((unsigned char)id[i]) ? id[i] : '?';
 	if (id != NULL && id[i] != '\0')
 		shown[i++] = '~';
 	shown[i] = '\0';
