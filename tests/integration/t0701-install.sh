@@ -88,17 +88,10 @@ mkdir -p "$TMP/run/apconn"
 APP_PID=$!
 PIDS="$PIDS $APP_PID"
 wait_for_socket "$TMP/run/apconn/apconn.sock" || { echo "the installed apconn-fcgi did not start"; exit 1; }
-HTTP_PORT=$(( ($$ % 20000) + 30000 ))
 cp /etc/nginx/fastcgi_params /etc/nginx/mime.types "$TMP/"
 # Only the paths are adapted: sockets and logs here, the DESTDIR prefix.
-TLS_PORT=$((HTTP_PORT + 1))
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
     -keyout "$TMP/privkey.pem" -out "$TMP/fullchain.pem" >/dev/null 2>&1
-sed -e "s|$RUNSTATEDIR/|$TMP/run/|g" -e "s|$SYSCONFDIR/|$D$SYSCONFDIR/|g" \
-    -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$HTTP_PORT;|" \
-    -e "s|listen 443 ssl;|listen 127.0.0.1:$TLS_PORT ssl;|" \
-    -e "s|/etc/ssl/apconn/|$TMP/|g" \
-    -e "s|/var/log/nginx/|$TMP/|g" "$SITE" >"$TMP/site.conf"
 sed -i "s|include fastcgi_params;|include $TMP/fastcgi_params;|" "$D$SYSCONFDIR/nginx/apconn-locations.conf"
 cat >"$TMP/nginx.conf" <<EOF2
 daemon off;
@@ -115,10 +108,26 @@ http {
 	include $TMP/site.conf;
 }
 EOF2
-/usr/sbin/nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" >>"$TMP/nginx.log" 2>&1 &
-PIDS="$PIDS $!"
-n=0
-until curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/api/health" || [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
+# Ports of this test's own, tried again when another process has one.
+tries=0
+while :; do
+	HTTP_PORT=$(( (($$ + tries * 7919) % 20000) + 30000 ))
+	TLS_PORT=$((HTTP_PORT + 1))
+	sed -e "s|$RUNSTATEDIR/|$TMP/run/|g" -e "s|$SYSCONFDIR/|$D$SYSCONFDIR/|g" \
+	    -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$HTTP_PORT;|" \
+	    -e "s|listen 443 ssl;|listen 127.0.0.1:$TLS_PORT ssl;|" \
+	    -e "s|/etc/ssl/apconn/|$TMP/|g" \
+	    -e "s|/var/log/nginx/|$TMP/|g" "$SITE" >"$TMP/site.conf"
+	/usr/sbin/nginx -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" >>"$TMP/nginx.log" 2>&1 &
+	NGINX_PID=$!
+	n=0
+	until curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/api/health" || [ $n -gt 50 ] ||
+	    ! kill -0 "$NGINX_PID" 2>/dev/null; do sleep 0.1; n=$((n + 1)); done
+	kill -0 "$NGINX_PID" 2>/dev/null && break
+	tries=$((tries + 1))
+	[ $tries -lt 5 ] || break
+done
+PIDS="$PIDS $NGINX_PID"
 STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/api/health")
 expect_status 200 "health through the installed nginx site and programs"
 expect_json .database ok "... with the database"
