@@ -68,10 +68,10 @@ enum db_rc
 db_conn_insert(struct db *db, struct arena *a, const struct conn_write *w,
     char **json)
 {
-	const char	*v[13] = { w->id, w->owner, w->external_id,
+	const char	*v[14] = { w->id, w->owner, w->external_id,
 	    w->display_name, w->piece_name, w->piece_version, w->type,
 	    w->status, w->value.kid, w->value.iv, w->value.ct, w->value.tag,
-	    w->metadata };
+	    w->metadata, w->value.beside };
 
 	return one_text(db, a, STMT_CONN_INSERT, v, json);
 }
@@ -81,9 +81,10 @@ enum db_rc
 db_conn_update(struct db *db, struct arena *a, const struct conn_write *w,
     char **json)
 {
-	const char	*v[12] = { w->id, w->owner, w->display_name,
+	const char	*v[13] = { w->id, w->owner, w->display_name,
 	    w->piece_name, w->piece_version, w->type, w->status, w->value.kid,
-	    w->value.iv, w->value.ct, w->value.tag, w->metadata };
+	    w->value.iv, w->value.ct, w->value.tag, w->metadata,
+	    w->value.beside };
 
 	return one_text(db, a, STMT_CONN_UPDATE, v, json);
 }
@@ -131,8 +132,8 @@ db_conn_set_value(struct db *db, struct arena *a, const char *id,
     const char *owner, const char *name, const struct sealed_ref *s,
     const char *metadata, char **json)
 {
-	const char	*v[8] = { id, owner, name, s->kid, s->iv, s->ct, s->tag,
-	    metadata };
+	const char	*v[9] = { id, owner, name, s->kid, s->iv, s->ct, s->tag,
+	    metadata, s->beside };
 
 	return one_text(db, a, STMT_CONN_SET_VALUE, v, json);
 }
@@ -243,8 +244,7 @@ enum db_rc
 db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
     struct conn_page *p)
 {
-	const char	*v[11] = { q->auth[0], q->auth[1], q->auth[2],
-	    q->piece_name, q->display_name, q->statuses, q->scope,
+	const char	*v[9] = { q->owner, q->piece_name, q->display_name, q->statuses, q->scope,
 	    q->cursor_time, q->cursor_id, q->direction, q->limit };
 	static const char *const keys[] = { "{\"id\":", ",\"externalId\":",
 	    ",\"displayName\":", ",\"pieceName\":", ",\"pieceVersion\":",
@@ -258,15 +258,11 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 	memset(p, 0, sizeof(*p));
 	if ((rc = db_exec_format(db, &res, STMT_CONN_LIST, v, 1)) != DB_OK)
 		return rc;
-	if (PQntuples(res) == 0 || PQnfields(res) != 20) {
+	if (PQnfields(res) != 16) {
 		PQclear(res);
 		return DB_ERROR;
 	}
-	p->user_id = db_copy(a, res, 0, 0);
-	p->scopes = db_copy(a, res, 0, 1);
-	p->stale = !PQgetisnull(res, 0, 2) && *PQgetvalue(res, 0, 2) == 1;
-	p->gen = bin_int8(res, 0, 3);
-	n = PQgetisnull(res, 0, 4) ? 0 : PQntuples(res);
+	n = PQntuples(res);
 	first = 0;
 	if (n > atoi(q->limit)) {
 		/* The row beyond the page: the newest going back. */
@@ -284,72 +280,46 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 		for (k = 0; k < 8; k++) {
 			if (k == 7) {	/* after status, as connection_json */
 				jsonw_lit(&w, ",\"statusReason\":");
-				jsonw_str_or_null(&w, PQgetisnull(res, i, 18) ?
-				    NULL : PQgetvalue(res, i, 18));
+				jsonw_str_or_null(&w, PQgetisnull(res, i, 14) ?
+				    NULL : PQgetvalue(res, i, 14));
 				jsonw_lit(&w, ",\"statusAt\":");
-				if (PQgetisnull(res, i, 19))
+				if (PQgetisnull(res, i, 15))
 					jsonw_lit(&w, "null");
 				else
 					jsonw_iso_micros(&w,
-					    bin_micros(res, i, 19));
+					    bin_micros(res, i, 15));
 			}
 			jsonw_lit(&w, keys[k]);
-			jsonw_str(&w, PQgetvalue(res, i, 4 + k));
+			jsonw_str(&w, PQgetvalue(res, i, k));
 		}
 		jsonw_lit(&w, ",\"projectIds\":");
-		jsonw_lit(&w, bin_jsonb(res, i, 12));
+		jsonw_lit(&w, bin_jsonb(res, i, 8));
 		jsonw_lit(&w, ",\"platformId\":");
-		jsonw_str_or_null(&w, PQgetisnull(res, i, 13) ? NULL :
-		    PQgetvalue(res, i, 13));
+		jsonw_str_or_null(&w, PQgetisnull(res, i, 9) ? NULL :
+		    PQgetvalue(res, i, 9));
 		jsonw_lit(&w, ",\"ownerId\":");
-		jsonw_str(&w, PQgetvalue(res, i, 14));
+		jsonw_str(&w, PQgetvalue(res, i, 10));
 		jsonw_lit(&w, ",\"metadata\":");
-		jsonw_lit(&w, PQgetisnull(res, i, 15) ? "null" :
-		    bin_jsonb(res, i, 15));
+		jsonw_lit(&w, PQgetisnull(res, i, 11) ? "null" :
+		    bin_jsonb(res, i, 11));
 		jsonw_lit(&w, ",\"createdAt\":");
-		t = bin_micros(res, i, 16);
+		t = bin_micros(res, i, 12);
 		jsonw_iso_micros(&w, t);
 		jsonw_lit(&w, ",\"updatedAt\":");
-		jsonw_iso_micros(&w, bin_micros(res, i, 17));
+		jsonw_iso_micros(&w, bin_micros(res, i, 13));
 		jsonw_lit(&w, "}");
 		/* Cursors: "<micros>.<id>" of the newest and oldest rows. */
 		if (i == first)
 			p->newest = arena_printf(a, "%lld.%s", t,
-			    PQgetvalue(res, i, 4));
+			    PQgetvalue(res, i, 0));
 		if (i == n - 1)
 			p->oldest = arena_printf(a, "%lld.%s", t,
-			    PQgetvalue(res, i, 4));
+			    PQgetvalue(res, i, 0));
 	}
 	jsonw_lit(&w, "]");
 	p->data = jsonw_done(&w);
 	PQclear(res);
 	return p->data != NULL ? DB_OK : DB_ERROR;
-}
-
-/*
- * The caller that auth (authn_fast_args()) authenticates and its
- * connections' change counter, in p's user_id (NULL when the credential
- * did not pass), scopes, stale and gen; p's page stays empty.
- */
-enum db_rc
-db_conn_list_gen(struct db *db, struct arena *a, const char *const auth[3],
-    struct conn_page *p)
-{
-	PGresult	*res;
-	enum db_rc	 rc;
-
-	memset(p, 0, sizeof(*p));
-	rc = one_row(db, &res, STMT_CONN_LIST_GEN, auth);
-	if (rc == DB_NOTFOUND)
-		return DB_OK;
-	if (rc != DB_OK)
-		return rc;
-	p->user_id = db_copy(a, res, 0, 0);
-	p->scopes = db_copy(a, res, 0, 1);
-	p->stale = *PQgetvalue(res, 0, 2) == 't';
-	p->gen = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-	PQclear(res);
-	return p->user_id != NULL ? DB_OK : DB_ERROR;
 }
 
 /*
@@ -434,8 +404,8 @@ enum db_rc
 db_conn_refreshed(struct db *db, const char *id, const char *owner,
     const struct sealed_ref *s, const char *status, const char *reason)
 {
-	const char	*v[8] = { id, owner, s->kid, s->iv, s->ct, s->tag,
-	    status, reason };
+	const char	*v[9] = { id, owner, s->kid, s->iv, s->ct, s->tag,
+	    status, reason, s->beside };
 	PGresult	*res;
 	enum db_rc	 rc;
 

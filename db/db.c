@@ -31,7 +31,43 @@ struct db {
 	const char	*reqid;
 	int		 listen;	/* LISTEN apconn_pieces at connect */
 	unsigned long	 catalogue_gen;	/* bumped per notification, connect */
+	struct db_channel {
+		const char	*name;
+		db_notify_fn	 fn;
+		void		*arg;
+	}		 channels[DB_CHANNELS_MAX];
+	size_t		 nchannels;
+	int		 heard;		/* every notification since connect
+					   was delivered */
+	unsigned long	 delivered;	/* notifications delivered, and
+					   losses; never 0 */
+	int		 ending;	/* the server said it ends the
+					   session (an error while idle) */
+	PQnoticeReceiver notice_next;
 };
+
+static void	deliver(struct db *);
+static void	unheard(struct db *);
+
+/*
+ * libpq hands an error that arrives while the connection is idle to the
+ * notice receiver: the server is ending the session (terminated, shut
+ * down), though the socket may not say so yet.  Noted, then shown as
+ * libpq would have.
+ */
+static void
+on_notice(void *arg, const PGresult *res)
+{
+	struct db	*db = arg;
+	const char	*sev;
+
+	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	if (sev != NULL && (strcmp(sev, "FATAL") == 0 ||
+	    strcmp(sev, "PANIC") == 0 || strcmp(sev, "ERROR") == 0))
+		db->ending = 1;
+	if (db->notice_next != NULL)
+		db->notice_next(NULL, res);
+}
 
 /* Returns a connection handle that does not connect yet; dies on ENOMEM. */
 struct db *
@@ -42,6 +78,7 @@ db_new(const char *conninfo)
 	if ((db = calloc(1, sizeof(*db))) == NULL ||
 	    (db->conninfo = strdup(conninfo ? conninfo : "")) == NULL)
 		fatal("db_new");
+	db->delivered = 1;
 	return db;
 }
 
@@ -127,6 +164,7 @@ static int
 db_setup(struct db *db)
 {
 	PGresult	*res;
+	char		 sql[96];
 	int		 i;
 
 	res = PQexec(db->conn, "SELECT pg_catalog.set_config('search_path', "
@@ -139,6 +177,13 @@ db_setup(struct db *db)
 	PQclear(res);
 	if (db->listen) {
 		res = PQexec(db->conn, "LISTEN apconn_pieces");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			goto fail;
+		PQclear(res);
+	}
+	for (i = 0; i < (int)db->nchannels; i++) {
+		snprintf(sql, sizeof(sql), "LISTEN %s", db->channels[i].name);
+		res = PQexec(db->conn, sql);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			goto fail;
 		PQclear(res);
@@ -194,16 +239,14 @@ int
 db_ensure(struct db *db)
 {
 	char		err[256];
-	PGnotify	*n;
 
 	if (db->ready && PQstatus(db->conn) == CONNECTION_OK) {
-		/* Notifications collected by earlier queries: count, free. */
-		while ((n = PQnotifies(db->conn)) != NULL) {
-			PQfreemem(n);
-			db->catalogue_gen++;
-		}
+		/* Notifications collected by earlier queries. */
+		deliver(db);
 		return 0;
 	}
+	if (db->heard)
+		unheard(db);
 	if (db->backoff_ms != 0 && ms_until(&db->next_try) > 0)
 		return -1;
 	if (db->conn != NULL) {
@@ -211,8 +254,11 @@ db_ensure(struct db *db)
 		db->conn = NULL;
 	}
 	db->ready = 0;
-	if ((db->conn = db_connect_raw(db->conninfo, err, sizeof(err))) ==
-	    NULL || db_setup(db) == -1) {
+	db->ending = 0;
+	if ((db->conn = db_connect_raw(db->conninfo, err, sizeof(err))) !=
+	    NULL)
+		db->notice_next = PQsetNoticeReceiver(db->conn, on_notice, db);
+	if (db->conn == NULL || db_setup(db) == -1) {
 		metrics_db(MD_CONNECT_FAILURE);
 		if (!db->down_logged)
 			log_warnx("database unavailable: %s", db->conn ?
@@ -235,6 +281,8 @@ db_ensure(struct db *db)
 	db->backoff_ms = 0;
 	db->ready = 1;
 	db->catalogue_gen++;	/* changes while away went unheard */
+	unheard(db);
+	db->heard = 1;
 	return 0;
 }
 
@@ -259,17 +307,104 @@ db_listen_catalogue(struct db *db)
 unsigned long
 db_catalogue_gen(struct db *db)
 {
-	PGnotify	*n;
-
-	if (db->conn == NULL || !db->ready)
+	if (!db_drain(db))
 		return ++db->catalogue_gen;
-	if (PQconsumeInput(db->conn) == 0)
-		return ++db->catalogue_gen;
-	while ((n = PQnotifies(db->conn)) != NULL) {
-		PQfreemem(n);
-		db->catalogue_gen++;
-	}
 	return db->catalogue_gen;
+}
+
+/*
+ * Asks for notifications on channel (a constant name) on every connection
+ * this handle makes, delivered to fn with arg; call before the first
+ * db_ensure().  fn gets channel NULL when notifications may have been
+ * missed (the connection was lost or replaced): whatever was kept on
+ * their word must be dropped.  Dies when more than DB_CHANNELS_MAX are
+ * asked for.
+ */
+void
+db_listen(struct db *db, const char *channel, db_notify_fn fn, void *arg)
+{
+	if (db->nchannels == DB_CHANNELS_MAX)
+		fatalx("db_listen: too many channels");
+	db->channels[db->nchannels].name = channel;
+	db->channels[db->nchannels].fn = fn;
+	db->channels[db->nchannels].arg = arg;
+	db->nchannels++;
+}
+
+/* Hands the notifications libpq holds to their channels' functions. */
+static void
+deliver(struct db *db)
+{
+	PGnotify	*n;
+	size_t		 i;
+
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		if (++db->delivered == 0)
+			db->delivered = 1;
+		if (strcmp(n->relname, "apconn_pieces") == 0)
+			db->catalogue_gen++;
+		for (i = 0; i < db->nchannels; i++)
+			if (strcmp(n->relname, db->channels[i].name) == 0)
+				db->channels[i].fn(db->channels[i].arg,
+				    n->relname, n->extra);
+		PQfreemem(n);
+	}
+}
+
+/* Tells every channel that notifications may have been missed. */
+static void
+unheard(struct db *db)
+{
+	size_t	i;
+
+	db->heard = 0;
+	if (++db->delivered == 0)
+		db->delivered = 1;
+	for (i = 0; i < db->nchannels; i++)
+		db->channels[i].fn(db->channels[i].arg, NULL, NULL);
+}
+
+/*
+ * A mark of what has been heard: take it before a query whose answer is
+ * to be kept, and keep the answer only if the mark is unchanged after it
+ * (no notification was delivered in between, which could have been about
+ * a change the answer does not show).  0 while notifications are not
+ * heard at all: nothing may be kept.  Delivers nothing itself.
+ */
+unsigned long
+db_heard_mark(const struct db *db)
+{
+	return db->ready && db->heard ? db->delivered : 0;
+}
+
+/*
+ * Reads what the socket holds, without a round trip, and delivers the
+ * notifications that arrived.  Returns 1 when every notification since
+ * the connection was made has been delivered (what was kept on their
+ * word may be trusted), 0 when the connection is down or was found lost
+ * here (the channels were told; db_ensure() will reconnect).
+ */
+int
+db_drain(struct db *db)
+{
+	if (db->conn == NULL || !db->ready) {
+		if (db->heard)
+			unheard(db);
+		return 0;
+	}
+	if (PQconsumeInput(db->conn) == 0 ||
+	    PQstatus(db->conn) != CONNECTION_OK) {
+		db->ready = 0;
+		unheard(db);
+		return 0;
+	}
+	deliver(db);	/* parses what arrived: an error sets ending */
+	if (db->ending) {
+		db->ready = 0;
+		unheard(db);
+		return 0;
+	}
+	return db->heard;
 }
 
 static enum db_rc
@@ -285,6 +420,7 @@ db_failed(struct db *db, const char *what, PGresult *res)
 	 */
 	if (PQstatus(db->conn) != CONNECTION_OK || state == NULL) {
 		db->ready = 0;
+		unheard(db);
 		log_warnx("%s %s: connection lost", db->reqid ? db->reqid :
 		    "-", what);
 		return DB_UNAVAILABLE;

@@ -32,6 +32,11 @@ enum db_rc	 db_savepoint(struct db *);
 enum db_rc	 db_savepoint_release(struct db *);
 enum db_rc	 db_savepoint_rollback(struct db *);
 unsigned long	 db_reconnects(const struct db *);
+#define DB_CHANNELS_MAX	4
+typedef void	(*db_notify_fn)(void *, const char *, const char *);
+void		 db_listen(struct db *, const char *, db_notify_fn, void *);
+int		 db_drain(struct db *);
+unsigned long	 db_heard_mark(const struct db *);
 void		 db_listen_catalogue(struct db *);
 unsigned long	 db_catalogue_gen(struct db *);
 unsigned long	 db_session(const struct db *);
@@ -55,6 +60,9 @@ struct cred {
 	int		 expired;
 	int		 revoked;
 	int		 stale;		/* last use older than a minute */
+	int		 expires;	/* expires_ms says when */
+	long long	 expires_ms;	/* from now, by the database's clock */
+	char		*key_id;	/* a session's API key, or NULL */
 };
 
 struct user_new {
@@ -70,7 +78,7 @@ enum db_rc	 db_user_list(struct db *, void (*)(const char *const *,
 		    int));
 enum db_rc	 db_cred_get(struct db *, struct arena *, int, const char *,
 		    struct cred *);
-enum db_rc	 db_cred_touch(struct db *, int, const char *);
+enum db_rc	 db_cred_touch(struct db *, const char *, const char *);
 enum db_rc	 db_session_create(struct db *, struct arena *, const char *,
 		    int, char **);
 enum db_rc	 db_session_revoke(struct db *, const char *);
@@ -123,6 +131,9 @@ struct sealed_ref {			/* a value as stored, field by field */
 	const char	*iv;
 	const char	*ct;
 	const char	*tag;
+	const char	*beside;	/* JSON object stored in the clear
+					   next to it (key names, when due),
+					   or NULL */
 };
 
 struct conn_write {
@@ -150,7 +161,7 @@ struct conn_row {
 };
 
 struct conn_query {
-	const char	*auth[3];	/* authn_fast_args() */
+	const char	*owner;
 	const char	*piece_name;	/* NULL for any */
 	const char	*display_name;	/* substring, NULL for any */
 	const char	*statuses;	/* text array literal, or NULL */
@@ -162,10 +173,6 @@ struct conn_query {
 };
 
 struct conn_page {
-	char		*user_id;	/* the caller; NULL: credential refused */
-	char		*scopes;
-	int		 stale;
-	long long	 gen;		/* the owner's apconn.conn_gen */
 	char		*data;		/* JSON array */
 	char		*newest;	/* "<micros>.<id>" or NULL */
 	char		*oldest;
@@ -202,8 +209,6 @@ enum db_rc	 db_conn_delete_unreferenced(struct db *, struct arena *,
 		    const char *, const char *);
 enum db_rc	 db_conn_list(struct db *, struct arena *,
 		    const struct conn_query *, struct conn_page *);
-enum db_rc	 db_conn_list_gen(struct db *, struct arena *,
-		    const char *const[3], struct conn_page *);
 enum db_rc	 db_piece_auth(struct db *, struct arena *, const char *,
 		    const char *, char **, char **);
 enum db_rc	 db_probe_get(struct db *, struct arena *, const char *,
@@ -397,9 +402,12 @@ struct cred_target {
 	char		*id;		/* the owner's connection; NULL when none */
 	char		*type, *piece_name, *status;
 	struct conn_row	 sealed;	/* kid, iv, ct, tag */
-	char		*caller;	/* NULL: the credential did not pass */
-	char		*scopes;
-	int		 stale;
+	char		*outcome;	/* decided by the statement, or NULL */
+	int		 audited;	/* its audit row was written */
+	char		*keys;		/* stored beside the value: the key
+					   names handed out (JSON array) */
+	char		*due;		/* when an OAuth2 token is due (s
+					   since the epoch); NULL: never */
 };
 
 struct cred_audit {
@@ -419,7 +427,7 @@ struct cred_audit {
 };
 
 enum db_rc	 db_cred_resolve(struct db *, struct arena *, const char *,
-		    const char *, const char *, const char *const [3],
+		    const char *, const char *, const struct cred_audit *,
 		    struct cred_target *);
 enum db_rc	 db_cred_audit(struct db *, const struct cred_audit *);
 

@@ -131,21 +131,27 @@ db_cred_get(struct db *db, struct arena *a, int is_session, const char *id,
 	c->stale = *PQgetvalue(res, 0, 7) == 't';
 	/* A plain session has NULL here; a key's session its key's scopes. */
 	c->scopes = db_copy(a, res, 0, 8);
+	c->expires = !PQgetisnull(res, 0, 9);
+	if (c->expires)
+		c->expires_ms = strtoll(PQgetvalue(res, 0, 9), NULL, 10);
+	c->key_id = db_copy(a, res, 0, 10);
 	PQclear(res);
 	return c->hashhex && c->user_id ? DB_OK : DB_ERROR;
 }
 
-/* Records the use of a credential. */
+/*
+ * Records uses of credentials in one statement: keys and sessions are
+ * text array literals of ids ("{}" for none).  Returns DB_OK or the
+ * failure.
+ */
 enum db_rc
-db_cred_touch(struct db *db, int is_session, const char *id)
+db_cred_touch(struct db *db, const char *keys, const char *sessions)
 {
-	const char	*v[1] = { id };
+	const char	*v[2] = { keys, sessions };
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	rc = db_exec(db, &res, is_session ? STMT_SESSION_TOUCH :
-	    STMT_APIKEY_TOUCH, v);
-	if (rc == DB_OK)
+	if ((rc = db_exec(db, &res, STMT_CRED_TOUCH, v)) == DB_OK)
 		PQclear(res);
 	return rc;
 }

@@ -1,8 +1,9 @@
 /*
- * The executor's credential resolution: one read that finds the
+ * The executor's credential resolution: one statement that finds the
  * workflow's owner, whether the workflow references the external id and
- * the owner's connection of that id; and the audit row every resolution
- * leaves, granted or refused.
+ * the owner's connection of that id, and writes the audit row when it can
+ * decide the outcome; and the audit row the worker writes when it could
+ * not (a value that must be opened, or refreshed, first).
  */
 #include "config.h"
 
@@ -12,22 +13,27 @@
 #include "token.h"
 
 /*
- * Fills *t for workflow wf and external id ext (node: NULL for any node),
- * checking the caller's credential auth (apconn.authn()'s arguments) in
- * the same statement.  Strings are in a.  Returns DB_OK (t->owner is ""
- * when the workflow does not exist or the credential did not pass), or
- * the failure.
+ * Fills *t for workflow wf and external id ext (node: NULL for any node)
+ * and, when the outcome can be decided without opening the value, writes
+ * the audit row au (its id, execution_id and key_id are used) in the same
+ * statement: t->outcome is then set and t->audited is 1.  Strings are in
+ * a.  Returns DB_OK (t->owner is "" when the workflow does not exist), or
+ * the failure, in which case no row was written.
  */
 enum db_rc
 db_cred_resolve(struct db *db, struct arena *a, const char *wf,
-    const char *ext, const char *node, const char *const auth[3],
+    const char *ext, const char *node, const struct cred_audit *au,
     struct cred_target *t)
 {
-	const char	*v[6] = { wf, ext, node, auth[0], auth[1], auth[2] };
+	char		 id[ID_LEN + 1];
+	const char	*v[6] = { wf, ext, node, id, au->execution_id,
+	    au->key_id };
 	PGresult	*res;
 	enum db_rc	 rc;
 
 	memset(t, 0, sizeof(*t));
+	if (id_new(id) == -1)
+		return DB_ERROR;
 	if ((rc = db_exec(db, &res, STMT_CRED_RESOLVE, v)) != DB_OK)
 		return rc;
 	if (PQntuples(res) != 1) {
@@ -48,12 +54,13 @@ db_cred_resolve(struct db *db, struct arena *a, const char *wf,
 		t->sealed.type = t->type;
 		t->sealed.status = t->status;
 	}
-	t->caller = db_copy(a, res, 0, 10);
-	t->scopes = db_copy(a, res, 0, 11);
-	t->stale = *PQgetvalue(res, 0, 12) == 't';
+	t->outcome = db_copy(a, res, 0, 10);
+	t->audited = *PQgetvalue(res, 0, 11) == 't';
+	t->keys = db_copy(a, res, 0, 12);
+	t->due = db_copy(a, res, 0, 13);
 	PQclear(res);
 	if (t->owner == NULL || (t->id != NULL && (t->type == NULL ||
-	    t->status == NULL)))
+	    t->status == NULL)) || (t->audited && t->outcome == NULL))
 		return DB_ERROR;
 	return DB_OK;
 }

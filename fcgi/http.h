@@ -44,8 +44,6 @@ enum method {
 #define ROUTE_OPTAUTH	0x04	/* a credential is read when present */
 #define ROUTE_NODB	0x08	/* handler runs without a database */
 #define ROUTE_OUTBOUND	0x10	/* may call third parties: outbound pool */
-#define ROUTE_FASTAUTH	0x20	/* with ROUTE_AUTH: the handler's query checks
-				   the credential (authn_fast_*) */
 
 struct kv {
 	const char	*key;
@@ -103,7 +101,7 @@ struct req {
 	size_t			 nparam;
 	const struct route	*route;
 	struct principal	 who;
-	struct presented	 cred;		/* ROUTE_FASTAUTH routes */
+	struct presented	 cred;		/* the token presented */
 	int			 authed;
 	char			 id[33];	/* request id, hex */
 };

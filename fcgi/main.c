@@ -217,6 +217,7 @@ worker_main(int listen_fd)
 		fatalx("%s", err);
 	db = db_new(cfg.database_url);
 	db_listen_catalogue(db);
+	handlers_listen(db);
 	(void)db_ensure(db);		/* prepare early; failures retry later */
 	w.listen_fd = listen_fd;
 	w.cfg = &cfg;
@@ -224,6 +225,7 @@ worker_main(int listen_fd)
 	w.keys = &keys;
 	w.dispatch = dispatch;
 	w.set_reqid = db_set_reqid;
+	w.after = handlers_after;
 	rc = serve(&w);
 	egress_cleanup();
 	db_free(db);

@@ -183,6 +183,10 @@ serve(const struct worker *w)
 		if (w->set_reqid != NULL)
 			w->set_reqid(w->db, NULL);
 		arena_reset(&a);
+		if (w->after != NULL) {
+			w->after(w->db, &a);
+			arena_reset(&a);
+		}
 	}
 	FCGX_Free(&f, 1);
 	arena_free(&a);

@@ -12,6 +12,7 @@ struct resp;
 struct db;
 struct config;
 struct keyring;
+struct arena;
 
 struct worker {
 	int			  listen_fd;
@@ -20,6 +21,8 @@ struct worker {
 	struct keyring		 *keys;
 	int			(*dispatch)(struct req *, struct resp *);
 	void			(*set_reqid)(struct db *, const char *);
+	void			(*after)(struct db *, struct arena *);
+						/* after each answer, or NULL */
 };
 
 void	serve_signals(void);

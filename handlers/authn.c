@@ -71,27 +71,39 @@ authenticate(struct req *r, struct resp *resp)
 	enum token_kind	 kind;
 	struct cred	 c;
 	enum db_rc	 rc;
+	struct credmemo_asked asked;
 	int		 st, cookie;
 
 	if ((st = presented(r, resp, &kind, hash)) == -1)
 		return betterauth_authenticate(r, resp);	/* or -1 */
 	if (st != 0)
 		return st;
+	if (credmemo_find(r)) {
+		OPENSSL_cleanse(hash, sizeof(hash));
+		r->authed = 1;
+		return 0;
+	}
 	id = r->cred.id;
 	cookie = r->cred.cookie;
-	if (db_ensure(r->db) == -1)
+	if (db_ensure(r->db) == -1) {
+		OPENSSL_cleanse(hash, sizeof(hash));
 		return resp_db_error(resp, DB_UNAVAILABLE);
+	}
+	credmemo_ask(r->db, &asked);
 	rc = db_cred_get(r->db, r->arena, kind == TOKEN_SESSION, id, &c);
-	if (rc == DB_NOTFOUND)
-		return unauthorized(resp, "invalid_token", "Unauthorized");
-	if (rc != DB_OK)
-		return resp_db_error(resp, rc);
-	if (!token_hash_equal(hash, c.hashhex))
+	if (rc != DB_OK) {
+		OPENSSL_cleanse(hash, sizeof(hash));
+		return rc == DB_NOTFOUND ? unauthorized(resp, "invalid_token",
+		    "Unauthorized") : resp_db_error(resp, rc);
+	}
+	st = token_hash_equal(hash, c.hashhex);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (!st)
 		return unauthorized(resp, "invalid_token", "Unauthorized");
 	if (c.revoked)
 		return unauthorized(resp, "token_revoked",
 		    "Unauthorized: the token was revoked");
-	if (c.expired)
+	if (c.expired || (c.expires && c.expires_ms <= 0))
 		return unauthorized(resp, "token_expired",
 		    "Unauthorized: the token has expired");
 	if (kind == TOKEN_SESSION && c.scopes == NULL)
@@ -100,8 +112,7 @@ authenticate(struct req *r, struct resp *resp)
 		return resp_error(resp, 500, "internal", "Internal error");
 	else if (kind == TOKEN_SESSION)
 		r->who.scopes &= SCOPE_USER;	/* a key's browser session */
-	if (c.stale)
-		(void)db_cred_touch(r->db, kind == TOKEN_SESSION, id);
+	credmemo_keep(r, &c, &asked);	/* c.stale: its use is written */
 	r->who.user_id = c.user_id;
 	r->who.name = c.name;
 	r->who.email = c.email;
@@ -110,7 +121,6 @@ authenticate(struct req *r, struct resp *resp)
 	r->who.is_session = kind == TOKEN_SESSION;
 	r->who.credential_id = arena_strdup(r->arena, id);
 	r->authed = 1;
-	OPENSSL_cleanse(hash, sizeof(hash));
 	return 0;
 }
 
@@ -176,25 +186,10 @@ int
 authorize(struct req *r, struct resp *resp)
 {
 	const struct route	*rt = r->route;
-	unsigned char		 hash[HASH_LEN];
-	enum token_kind		 kind;
 	int			 st;
 
 	if (!(rt->flags & (ROUTE_AUTH | ROUTE_OPTAUTH)))
 		return 0;
-	if ((rt->flags & (ROUTE_AUTH | ROUTE_FASTAUTH)) ==
-	    (ROUTE_AUTH | ROUTE_FASTAUTH)) {
-		/* Checked by the handler's own query: authn_fast_done(). */
-		st = presented(r, resp, &kind, hash);
-		OPENSSL_cleanse(hash, sizeof(hash));
-		if (st != -1)
-			return st;
-		/* No token: the workflow builder's cookie, checked here. */
-		if ((st = betterauth_authenticate(r, resp)) == -1)
-			return unauthorized(resp, "unauthorized",
-			    "Unauthorized");
-		return st != 0 ? st : admit(r, resp);
-	}
 	st = authenticate(r, resp);
 	if (rt->flags & ROUTE_OPTAUTH) {
 		if (st == 503 || st == 500)
@@ -239,97 +234,3 @@ admit(struct req *r, struct resp *resp)
 	return 0;
 }
 
-/*
- * For ROUTE_FASTAUTH handlers: the three parameters of apconn.authn()
- * (kind, id, SHA-256 hex) that the handler's query checks the caller
- * with, in v[0..2]: the presented token ('t' a session, 'f' an API key),
- * or 'u' and the user id when authorize() already authenticated the
- * caller another way.
- */
-void
-authn_fast_args(const struct req *r, const char *v[3])
-{
-	if (r->authed) {
-		v[0] = "u";
-		v[1] = r->who.user_id;
-		v[2] = "";
-		return;
-	}
-	v[0] = r->cred.session ? "t" : "f";
-	v[1] = r->cred.id;
-	v[2] = r->cred.hashhex;
-}
-
-/*
- * Completes authentication from what the handler's query answered:
- * user_id NULL when the credential did not pass (then the exact 401 is
- * found the slow way), its scopes (comma separated; NULL for a plain
- * session, a key's for a session made from an API key)
- * and whether its last use is stale.  Returns 0 with r->who filled, or
- * the error status in resp.
- */
-int
-authn_fast_done(struct req *r, struct resp *resp, const char *user_id,
-    const char *scopes, int stale)
-{
-	int	st;
-
-	if (r->authed) {
-		/*
-		 * Authenticated and admitted already: by authorize()
-		 * (the workflow builder's cookie) or by this request's
-		 * earlier query (a list page found stale).
-		 */
-		if (user_id == NULL)
-			return resp_error(resp, 503, "retry", "Try again");
-		return 0;
-	}
-	if (user_id == NULL) {
-		if ((st = authenticate(r, resp)) != 0)
-			return st == -1 ? unauthorized(resp, "unauthorized",
-			    "Unauthorized") : st;
-		/* Valid now, not a moment ago: let the client retry. */
-		memset(&r->who, 0, sizeof(r->who));
-		r->authed = 0;
-		return resp_error(resp, 503, "retry", "Try again");
-	}
-	memset(&r->who, 0, sizeof(r->who));
-	if (r->cred.session && scopes == NULL)
-		r->who.scopes = SCOPE_USER;
-	else if (scope_parse(scopes, &r->who.scopes) == -1)
-		return resp_error(resp, 500, "internal", "Internal error");
-	else if (r->cred.session)
-		r->who.scopes &= SCOPE_USER;	/* a key's browser session */
-	r->who.user_id = user_id;
-	r->who.via_cookie = r->cred.cookie;
-	r->who.is_session = r->cred.session;
-	r->who.credential_id = arena_strdup(r->arena, r->cred.id);
-	r->authed = 1;
-	if (stale)
-		(void)db_cred_touch(r->db, r->cred.session, r->cred.id);
-	return admit(r, resp);
-}
-
-/*
- * For ROUTE_FASTAUTH handlers that refuse a request (status, its error in
- * resp) before their query ran: a credential that does not pass is
- * answered first, as on every other route.  Returns the status answered.
- */
-int
-authn_fast_refusal(struct req *r, struct resp *resp, int status)
-{
-	struct resp	mine;
-	int		st;
-
-	if (r->authed)
-		return status;
-	memset(&mine, 0, sizeof(mine));
-	if ((st = authenticate(r, &mine)) == 0) {
-		json_object_put(mine.body);
-		return status;
-	}
-	json_object_put(resp->body);
-	*resp = mine;
-	return st == -1 ? unauthorized(resp, "unauthorized", "Unauthorized") :
-	    st;
-}

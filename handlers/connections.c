@@ -124,74 +124,66 @@ list_query(struct req *r, struct resp *resp, struct conn_query *qp)
 }
 
 /*
- * The list cache's key of q (listcache.c): the credential's kind and id
- * (authn_fast_args(), never the token's hash) and every parameter, each
- * with its length, so that no two requests share a key.  NULL when out
- * of memory.
+ * The list cache's key of q (listcache.c): the owner and every parameter,
+ * each with its length, so that no two requests share a key.  NULL when
+ * out of memory.
  */
 static char *
 list_cache_key(struct req *r, const struct conn_query *q)
 {
-	const char	*f[10] = { q->auth[0], q->auth[1], q->piece_name,
-	    q->display_name, q->statuses, q->scope, q->cursor_time,
-	    q->cursor_id, q->direction, q->limit };
-	char		*key;
-	size_t		 i;
+	const char	*f[9] = { q->owner, q->piece_name, q->display_name,
+	    q->statuses, q->scope, q->cursor_time, q->cursor_id, q->direction,
+	    q->limit };
+	char		 len[24];
+	char		*key, *p;
+	size_t		 i, n = 1;
 
-	key = arena_strdup(r->arena, "");
-	for (i = 0; i < 10 && key != NULL; i++)
-		key = f[i] == NULL ? arena_printf(r->arena, "%s-;", key) :
-		    arena_printf(r->arena, "%s%zu:%s;", key, strlen(f[i]),
-		    f[i]);
+	for (i = 0; i < 9; i++)
+		n += (f[i] ? strlen(f[i]) : 0) + sizeof(len);
+	if ((key = arena_alloc(r->arena, n)) == NULL)
+		return NULL;
+	p = key;
+	for (i = 0; i < 9; i++) {
+		if (f[i] == NULL) {
+			p = stpcpy(p, "-;");
+			continue;
+		}
+		snprintf(len, sizeof(len), "%zu:", strlen(f[i]));
+		p = stpcpy(stpcpy(stpcpy(p, len), f[i]), ";");
+	}
 	return key;
 }
 
 /*
  * GET /api/app-connections: one page, never decrypting anything.  A page
- * this worker answered before is answered again when the caller's
- * owner's connections have not changed since (listcache.c).
+ * this worker answered before is answered again, with no query, until
+ * the database says the owner's connections changed (listcache.c).
  */
 int
 h_conn_list(struct req *r, struct resp *resp)
 {
 	struct conn_query q;
 	struct conn_page  p;
-	const char	*t, *dir, *kept, *owner;
+	const char	*t, *dir, *kept;
 	char		*cur, *next, *prev, *key;
-	long long	 gen;
+	unsigned long	 mark;
 	enum db_rc	 rc;
 	int		 status;
 
 	if ((status = list_query(r, resp, &q)) != 0)
-		return authn_fast_refusal(r, resp, status);
-	authn_fast_args(r, q.auth);
+		return status;
+	q.owner = r->who.user_id;
 	key = list_cache_key(r, &q);
-	if (key != NULL && (kept = listcache_find(key, &owner, &gen)) != NULL) {
-		/*
-		 * One small query: is it the same owner, unchanged?  kept
-		 * and owner stay valid: nothing is put before the answer.
-		 */
-		if ((rc = db_conn_list_gen(r->db, r->arena, q.auth, &p)) !=
-		    DB_OK)
-			return resp_db_error(resp, rc);
-		if ((status = authn_fast_done(r, resp, p.user_id, p.scopes,
-		    p.stale)) != 0)
-			return status;
-		if (strcmp(owner, p.user_id) == 0 && gen == p.gen) {
-			metrics_count(metric_listcache, LISTCACHE_HIT, 1);
-			return resp_raw(resp, 200, kept);
-		}
-		metrics_count(metric_listcache, LISTCACHE_STALE, 1);
-		authn_fast_args(r, q.auth);	/* the caller, known now */
-	} else
-		metrics_count(metric_listcache, LISTCACHE_MISS, 1);
+	if (key != NULL && (kept = listcache_find(r->db, key)) != NULL) {
+		metrics_count(metric_listcache, LISTCACHE_HIT, 1);
+		return resp_raw(resp, 200, kept);
+	}
+	metrics_count(metric_listcache, LISTCACHE_MISS, 1);
+	mark = db_heard_mark(r->db);
 	t = q.cursor_time;
 	dir = q.direction;
 	if ((rc = db_conn_list(r->db, r->arena, &q, &p)) != DB_OK)
 		return resp_db_error(resp, rc);
-	if ((status = authn_fast_done(r, resp, p.user_id, p.scopes,
-	    p.stale)) != 0)
-		return status;
 
 	next = prev = NULL;
 	if (*dir == 'n') {
@@ -209,7 +201,7 @@ h_conn_list(struct req *r, struct resp *resp)
 	    "\"previous\":%s}", p.data, next ? next : "null",
 	    prev ? prev : "null");
 	if (key != NULL && cur != NULL)
-		listcache_put(key, p.user_id, p.gen, cur);
+		listcache_put(r->db, mark, key, q.owner, cur);
 	return resp_raw(resp, 200, cur);
 }
 

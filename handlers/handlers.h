@@ -32,7 +32,7 @@ int	h_health_get(struct req *, struct resp *);
 /* metrics.c: the page, and the counters handlers register */
 enum listcache_result {		/* values of metric_listcache */
 	LISTCACHE_HIT,		/* answered from the page kept */
-	LISTCACHE_STALE,	/* kept, but the connections changed since */
+	LISTCACHE_DROPPED,	/* taken back: the connections changed */
 	LISTCACHE_MISS		/* none kept */
 };
 extern int	metric_listcache, metric_call_probe;
@@ -48,10 +48,23 @@ int	h_metrics_get(struct req *, struct resp *);
 int		 authorize(struct req *, struct resp *);
 int		 origin_allowed(const struct req *);
 int		 browser_write_allowed(const struct req *);
-void		 authn_fast_args(const struct req *, const char *[3]);
-int		 authn_fast_done(struct req *, struct resp *, const char *,
-		    const char *, int);
-int		 authn_fast_refusal(struct req *, struct resp *, int);
+
+/* credmemo.c: the credentials checked, until the database takes them back */
+struct credmemo_asked {
+	long long	 ms;
+	unsigned long	 mark;
+};
+int		 credmemo_find(struct req *);
+void		 credmemo_ask(struct db *, struct credmemo_asked *);
+void		 credmemo_keep(struct req *, const struct cred *,
+		    const struct credmemo_asked *);
+void		 credmemo_notify(void *, const char *, const char *);
+void		 credmemo_flush(struct db *, struct arena *);
+void		 credmemo_clear(void);
+
+/* worker.c: what the worker loop calls besides dispatch() */
+void		 handlers_listen(struct db *);
+void		 handlers_after(struct db *, struct arena *);
 
 /* betterauth.c: the original's session cookie (APCONN_AUTH=better-auth) */
 int		 betterauth_authenticate(struct req *, struct resp *);
@@ -83,9 +96,25 @@ int	h_conn_test_saved(struct req *, struct resp *);
 int	h_integ_test(struct req *, struct resp *);
 int	h_integ_test_saved(struct req *, struct resp *);
 
+/* rescache.c: the executor's resolutions granted, until taken back */
+struct resolved {
+	const char	*owner, *id, *type, *piece_name;
+	const char	*kid, *iv, *ct, *tag;	/* the sealed value */
+	const char	*keys;		/* JSON array of the key names */
+};
+char		*rescache_key(struct arena *, const char *, const char *,
+		    const char *);
+const struct resolved *rescache_find(struct db *, const char *, long long);
+void		 rescache_put(struct db *, unsigned long, const char *,
+		    const struct resolved *, const char *);
+void		 rescache_notify(void *, const char *, const char *);
+void		 rescache_clear(void);
+
 /* listcache.c */
-const char	*listcache_find(const char *, const char **, long long *);
-void		 listcache_put(const char *, const char *, long long,
+const char	*listcache_find(struct db *, const char *);
+void		 listcache_notify(void *, const char *, const char *);
+void		 listcache_put(struct db *, unsigned long, const char *,
+		    const char *,
 		    const char *);
 void		 listcache_clear(void);
 

@@ -1,17 +1,18 @@
 /*
  * The list pages a worker answered recently, so that asking again for
- * the same page costs one small query (the caller's authentication and
- * its owner's change counter, apconn.conn_gen) instead of the page's.
+ * the same page costs no query at all.
  *
- * A page is kept under its request: the credential that asked (kind and
- * id, never the token) and every list parameter.  It is answered again
- * only to a caller who authenticates now as the same owner, whose
- * counter is the one read in the page's own snapshot: the counter rises
- * in the same transaction as any change of that owner's connections, so
- * an equal counter means an equal page.  Pages hold no secret (lists
- * never carry values).  Memory is bounded: LISTCACHE_SLOTS pages of at
- * most LISTCACHE_PAGE_MAX bytes, one slot per key hash, a newer page
- * replacing an older one in its slot.
+ * A page is kept under its request: the owner it lists and every list
+ * parameter, with the connection it was read on.  The database takes
+ * pages back: the statement that changes an owner's connections notifies
+ * apconn_conn with the owner (migration 0021) in its own transaction, and
+ * every worker's connection listens.  listcache_find() drains the
+ * notifications that arrived first, and answers from a page only while
+ * the connection it was read on is still the one listening and has heard
+ * every notification since (db_drain()); a lost or replaced connection
+ * empties the cache.  Pages hold no secret (lists never carry values).
+ * Memory is bounded: LISTCACHE_SLOTS pages of at most LISTCACHE_PAGE_MAX
+ * bytes, one slot per key hash, a newer page replacing an older one.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fcgi/metrics.h"
 #include "handlers.h"
 
 #define LISTCACHE_SLOTS		64
@@ -27,7 +29,7 @@
 struct listcache_slot {
 	char		*key;		/* NULL: empty */
 	char		*owner;
-	long long	 gen;
+	unsigned long	 session;	/* db_session() it was read in */
 	char		*page;
 };
 
@@ -51,39 +53,55 @@ slot_of(const char *key)
 	return &slots[key_hash(key) % LISTCACHE_SLOTS];
 }
 
+static void
+slot_drop(struct listcache_slot *s)
+{
+	free(s->key);
+	memset(s, 0, sizeof(*s));
+}
+
 /*
- * The page kept under key, with the owner and counter it was read with,
- * or NULL.  The strings stay the cache's and valid until the next
- * listcache_put() or listcache_clear(): a worker may answer with the
- * page itself, since it puts nothing before the answer is written.
+ * The page kept under key, or NULL.  The page stays the cache's and valid
+ * until the next listcache_put(), listcache_clear() or drain of
+ * notifications: a worker may answer with the page itself, since it does
+ * none of those before the answer is written.
  */
 const char *
-listcache_find(const char *key, const char **owner, long long *gen)
+listcache_find(struct db *db, const char *key)
 {
-	struct listcache_slot	*s = slot_of(key);
+	struct listcache_slot	*s;
 
+	if (!db_drain(db))
+		return NULL;
+	s = slot_of(key);
 	if (s->key == NULL || strcmp(s->key, key) != 0)
 		return NULL;
-	*owner = s->owner;
-	*gen = s->gen;
+	if (s->session != db_session(db)) {
+		slot_drop(s);
+		return NULL;
+	}
 	return s->page;
 }
 
 /*
- * Keeps page under key for owner at counter gen, replacing what its slot
- * held.  A page over LISTCACHE_PAGE_MAX, or one that cannot be copied,
- * is not kept (and the slot's entry for key, if any, is dropped).
+ * Keeps page under key for owner, replacing what its slot held, when
+ * nothing was heard since mark (db_heard_mark() before the page's query)
+ * on the connection it was read on, which hears every notification.  A
+ * page over
+ * LISTCACHE_PAGE_MAX, or one that cannot be copied, is not kept (and the
+ * slot's entry for key, if any, is dropped).
  */
 void
-listcache_put(const char *key, const char *owner, long long gen,
-    const char *page)
+listcache_put(struct db *db, unsigned long mark, const char *key,
+    const char *owner, const char *page)
 {
 	struct listcache_slot	*s = slot_of(key);
 	size_t			 klen, olen, plen;
 	char			*mem;
 
-	free(s->key);
-	memset(s, 0, sizeof(*s));
+	slot_drop(s);
+	if (mark == 0 || db_heard_mark(db) != mark)
+		return;
 	klen = strlen(key) + 1;
 	olen = strlen(owner) + 1;
 	plen = strlen(page) + 1;
@@ -93,17 +111,37 @@ listcache_put(const char *key, const char *owner, long long gen,
 	s->key = memcpy(mem, key, klen);
 	s->owner = memcpy(mem + klen, owner, olen);
 	s->page = memcpy(mem + klen + olen, page, plen);
-	s->gen = gen;
+	s->session = db_session(db);
 }
 
-/* Drops every page (tests; a worker never needs to). */
+/* Drops every page (a lost connection; tests). */
 void
 listcache_clear(void)
 {
 	size_t	i;
 
-	for (i = 0; i < LISTCACHE_SLOTS; i++) {
-		free(slots[i].key);
-		memset(&slots[i], 0, sizeof(slots[i]));
+	for (i = 0; i < LISTCACHE_SLOTS; i++)
+		slot_drop(&slots[i]);
+}
+
+/*
+ * The apconn_conn channel's function (db_listen()): payload an owner
+ * whose connections changed, or "*"; channel NULL when notifications may
+ * have been missed.
+ */
+void
+listcache_notify(void *arg, const char *channel, const char *payload)
+{
+	size_t	i;
+
+	(void)arg;
+	if (channel == NULL || payload == NULL || strcmp(payload, "*") == 0) {
+		listcache_clear();
+		return;
 	}
+	for (i = 0; i < LISTCACHE_SLOTS; i++)
+		if (slots[i].key != NULL && strcmp(slots[i].owner, payload) == 0) {
+			slot_drop(&slots[i]);
+			metrics_count(metric_listcache, LISTCACHE_DROPPED, 1);
+		}
 }

@@ -26,7 +26,7 @@
 int	metric_listcache = -1;
 int	metric_call_probe = METRIC_CALL_OTHER;
 
-static const char *const listcache_values[] = { "hit", "stale", "miss", NULL };
+static const char *const listcache_values[] = { "hit", "dropped", "miss", NULL };
 
 /*
  * Registers the handlers' counters (and the services', which they use); call
@@ -38,8 +38,9 @@ handlers_metrics_init(void)
 	metric_call_probe = metrics_call_kind("probe");
 	service_metrics_init();
 	metric_listcache = metrics_family("apconn_list_cache_total",
-	    "Connection list requests by what the worker's page cache did: "
-	    "hit, stale, miss.", "result", listcache_values);
+	    "Connection list pages by what the worker's page cache did: "
+	    "hit (answered from memory), miss (read), dropped (taken back "
+	    "by a change notified).", "result", listcache_values);
 }
 
 /*

@@ -15,12 +15,6 @@
 #include "../fcgi/log.h"
 #include "handlers.h"
 
-/* Value keys that stay on the server: what renews or re-creates a token. */
-static const char *const server_only[] = {
-	"refresh_token", "client_secret", "code", "code_verifier",
-	"code_challenge", NULL
-};
-
 static int
 param_ok(const char *s)
 {
@@ -77,6 +71,112 @@ refuse_fail(struct req *r, struct resp *resp, struct cred_audit *au,
 	return resp_fail(resp, f);
 }
 
+/*
+ * The answer: {id, externalId, type, pieceName, value}, value being pub,
+ * a value without what stays on the server (conn_value_without()), which
+ * the answer takes.  Returns the status.
+ */
+static int
+hand_out(struct req *r, struct resp *resp, const struct cred_target *t,
+    json_object *v)
+{
+	json_object	*o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(t->id));
+	json_object_object_add(o, "externalId",
+	    json_object_new_string(r->param[1]));
+	json_object_object_add(o, "type", json_object_new_string(t->type));
+	json_object_object_add(o, "pieceName",
+	    json_object_new_string(t->piece_name ? t->piece_name : ""));
+	json_object_object_add(o, "value", v);
+	resp->secret = 1;
+	return resp_json(resp, 200, o);
+}
+
+/* The refusal of an outcome the resolution's statement decided. */
+static int
+refused(struct resp *resp, const char *outcome)
+{
+	static const struct {
+		const char	*outcome;
+		int		 status;
+		const char	*code, *msg;
+	} why[] = {
+		{ "workflow_not_found", 404, "not_found",
+		    "Workflow not found" },
+		{ "not_referenced", 404, "not_referenced",
+		    "The workflow does not reference this connection" },
+		{ "connection_not_found", 404, "not_found",
+		    "Connection not found" },
+		{ "connection_expired", 409, "connection_expired",
+		    "The connection is in error; its owner must reconnect it" },
+		{ "connection_missing", 409, "connection_missing",
+		    "The connection has no credentials" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+		if (strcmp(outcome, why[i].outcome) == 0)
+			return resp_error(resp, why[i].status, why[i].code,
+			    "%s", why[i].msg);
+	return resp_error(resp, 500, "internal", "Internal error");
+}
+
+/*
+ * A resolution this worker granted before, not taken back since: its
+ * audit row is the one statement, written before the value is opened; a
+ * value that cannot be opened leaves a second row.
+ */
+static int
+resolve_kept(struct req *r, struct resp *resp, struct cred_audit *au,
+    const char *node, const struct resolved *hit)
+{
+	struct cred_target	 t;
+	struct core		 c;
+	json_object		*v;
+
+	/* Copies: a lost connection would empty the cache meanwhile. */
+	memset(&t, 0, sizeof(t));
+	t.owner = arena_strdup(r->arena, hit->owner);
+	t.id = arena_strdup(r->arena, hit->id);
+	t.type = arena_strdup(r->arena, hit->type);
+	t.piece_name = arena_strdup(r->arena, hit->piece_name);
+	t.sealed.kid = arena_strdup(r->arena, hit->kid);
+	t.sealed.iv = arena_strdup(r->arena, hit->iv);
+	t.sealed.ct = arena_strdup(r->arena, hit->ct);
+	t.sealed.tag = arena_strdup(r->arena, hit->tag);
+	au->keys = arena_strdup(r->arena, hit->keys);
+	if (t.owner == NULL || t.id == NULL || t.type == NULL ||
+	    t.piece_name == NULL || t.sealed.kid == NULL ||
+	    t.sealed.iv == NULL || t.sealed.ct == NULL ||
+	    t.sealed.tag == NULL || au->keys == NULL)
+		return resp_error(resp, 500, "internal", "Internal error");
+	au->node_id = node;
+	au->piece_name = t.piece_name;
+	au->source = "database";
+	au->workflow_id = r->param[0];
+	au->connection_id = t.id;
+	au->external_id = r->param[1];
+	au->owner = t.owner;
+	if (audit(r, au, "granted") == -1)
+		return resp_error(resp, 503, "audit_unavailable",
+		    "The resolution could not be recorded; try again");
+	core_of(&c, r);
+	c.owner = t.owner;
+	if ((v = vault_open(&c, t.id, t.sealed.kid, t.sealed.iv, t.sealed.ct,
+	    t.sealed.tag)) == NULL) {
+		au->keys = "[]";
+		au->source = "not_found";
+		return refuse(r, resp, au, "value_unreadable", 500,
+		    "value_unreadable", "The connection's value cannot be read");
+	}
+	/* v belongs to the arena, which wipes it. */
+	if ((v = conn_value_without(v, conn_value_server_only)) == NULL)
+		return resp_error(resp, 500, "internal", "Internal error");
+	return hand_out(r, resp, &t, v);
+}
+
 int
 h_wf_credentials(struct req *r, struct resp *resp)
 {
@@ -85,28 +185,39 @@ h_wf_credentials(struct req *r, struct resp *resp)
 	struct core		 c;
 	struct fail		 f;
 	struct fresh		 fr;
-	json_object		*v, *o;
+	struct resolved		 kept;
+	const struct resolved	*hit;
+	json_object		*v;
 	const char		*node = req_query(r, "nodeId");
-	const char		*outcome = "granted", *auth[3];
+	const char		*outcome = "granted";
+	char			*key;
+	unsigned long		 mark;
 	enum db_rc		 rc;
-	int			 st;
 
 	memset(&au, 0, sizeof(au));
 	au.execution_id = req_query(r, "executionId");
 	if (!param_ok(au.execution_id) || !param_ok(node))
-		return authn_fast_refusal(r, resp, resp_error(resp, 400,
-		    "invalid_request",
-		    "executionId and nodeId must be 1 to 255 characters"));
+		return resp_error(resp, 400, "invalid_request",
+		    "executionId and nodeId must be 1 to 255 characters");
 	if (!param_ok(r->param[1]))
-		return authn_fast_refusal(r, resp, resp_error(resp, 404,
-		    "not_found", "Connection not found"));
-	authn_fast_args(r, auth);
+		return resp_error(resp, 404, "not_found",
+		    "Connection not found");
+	au.key_id = r->who.credential_id;
+	key = rescache_key(r->arena, r->param[0], r->param[1], node);
+	if (key != NULL && (hit = rescache_find(r->db, key,
+	    (long long)time(NULL))) != NULL)
+		return resolve_kept(r, resp, &au, node, hit);
+	mark = db_heard_mark(r->db);
 	rc = db_cred_resolve(r->db, r->arena, r->param[0], r->param[1], node,
-	    auth, &t);
+	    &au, &t);
+	if (rc == DB_CONFLICT || rc == DB_READONLY) {
+		/* Only its audit row writes: nothing was recorded. */
+		log_warnx("%s credential audit not written", r->id);
+		return resp_error(resp, 503, "audit_unavailable",
+		    "The resolution could not be recorded; try again");
+	}
 	if (rc != DB_OK)
 		return resp_db_error(resp, rc);
-	if ((st = authn_fast_done(r, resp, t.caller, t.scopes, t.stale)) != 0)
-		return st;
 	au.node_id = node;
 	au.piece_name = t.piece_name;
 	au.keys = "[]";
@@ -115,27 +226,40 @@ h_wf_credentials(struct req *r, struct resp *resp)
 	au.connection_id = t.id;
 	au.external_id = r->param[1];
 	au.owner = t.owner;
-	au.key_id = r->who.credential_id;
-
-	if (*t.owner == '\0')
-		return refuse(r, resp, &au, "workflow_not_found", 404,
-		    "not_found", "Workflow not found");
-	if (!t.referenced)
-		return refuse(r, resp, &au, "not_referenced", 404,
-		    "not_referenced", "The workflow does not reference this "
-		    "connection");
-	if (t.id == NULL)
-		return refuse(r, resp, &au, "connection_not_found", 404,
-		    "not_found", "Connection not found");
-	if (strcmp(t.status, "ERROR") == 0)
-		return refuse(r, resp, &au, "connection_expired", 409,
-		    "connection_expired", "The connection is in error; its "
-		    "owner must reconnect it");
-	if (strcmp(t.status, "MISSING") == 0)
-		return refuse(r, resp, &au, "connection_missing", 409,
-		    "connection_missing", "The connection has no credentials");
 	core_of(&c, r);
 	c.owner = t.owner;
+
+	if (t.audited) {
+		/* Decided and recorded by the statement itself. */
+		if (strcmp(t.outcome, "granted") != 0)
+			return refused(resp, t.outcome);
+		if (key != NULL) {
+			kept.owner = t.owner;
+			kept.id = t.id;
+			kept.type = t.type;
+			kept.piece_name = t.piece_name;
+			kept.kid = t.sealed.kid;
+			kept.iv = t.sealed.iv;
+			kept.ct = t.sealed.ct;
+			kept.tag = t.sealed.tag;
+			kept.keys = t.keys;
+			rescache_put(r->db, mark, key, &kept, t.due);
+		}
+		if ((v = vault_open_row(&c, t.id, &t.sealed)) == NULL)
+			return refuse(r, resp, &au, "value_unreadable", 500,
+			    "value_unreadable",
+			    "The connection's value cannot be read");
+		/* v belongs to the arena, which wipes it. */
+		if ((v = conn_value_without(v, conn_value_server_only)) ==
+		    NULL)
+			return resp_error(resp, 500, "internal",
+			    "Internal error");
+		return hand_out(r, resp, &t, v);
+	}
+
+	if (*t.owner == '\0' || !t.referenced || t.id == NULL ||
+	    strcmp(t.status, "ERROR") == 0 || strcmp(t.status, "MISSING") == 0)
+		return resp_error(resp, 500, "internal", "Internal error");
 	if ((v = vault_open_row(&c, t.id, &t.sealed)) == NULL)
 		return refuse(r, resp, &au, "value_unreadable", 500,
 		    "value_unreadable", "The connection's value cannot be read");
@@ -160,11 +284,8 @@ h_wf_credentials(struct req *r, struct resp *resp)
 			    "refresh_failed: %s", fr.reason);
 	}
 
-	/*
-	 * The answer is a copy of v without what stays on the server: v
-	 * itself belongs to the arena, which wipes it.
-	 */
-	if ((v = conn_value_without(v, server_only)) == NULL)
+	/* The row first: nothing is handed out unrecorded.  v: as above. */
+	if ((v = conn_value_without(v, conn_value_server_only)) == NULL)
 		return refuse(r, resp, &au, "error", 500, "internal",
 		    "Internal error");
 	au.keys = key_names(r, v);
@@ -174,14 +295,5 @@ h_wf_credentials(struct req *r, struct resp *resp)
 		return resp_error(resp, 503, "audit_unavailable",
 		    "The resolution could not be recorded; try again");
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(t.id));
-	json_object_object_add(o, "externalId",
-	    json_object_new_string(r->param[1]));
-	json_object_object_add(o, "type", json_object_new_string(t.type));
-	json_object_object_add(o, "pieceName",
-	    json_object_new_string(t.piece_name ? t.piece_name : ""));
-	json_object_object_add(o, "value", v);
-	resp->secret = 1;
-	return resp_json(resp, 200, o);
+	return hand_out(r, resp, &t, v);
 }

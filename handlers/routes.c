@@ -15,7 +15,7 @@
 
 const struct route routes[] = {
 	{ M_GET,		"/api/app-connections",	h_conn_list,
-	    ROUTE_AUTH | ROUTE_FASTAUTH, CONN_R },
+	    ROUTE_AUTH, CONN_R },
 	{ M_POST,		"/api/app-connections",	h_conn_upsert,
 	    ROUTE_AUTH | ROUTE_JSON | ROUTE_OUTBOUND, CONN_W },
 	{ M_POST,		"/api/app-connections/oauth2/start",
@@ -87,7 +87,7 @@ const struct route routes[] = {
 	{ M_GET,		"/api/workflows/:id/execution-payload",
 	    h_wf_payload,	ROUTE_AUTH,		0 },
 	{ M_GET,		"/api/workflows/:id/connections/:externalId",
-	    h_wf_credentials,	ROUTE_AUTH | ROUTE_FASTAUTH | ROUTE_OUTBOUND,
+	    h_wf_credentials,	ROUTE_AUTH | ROUTE_OUTBOUND,
 	    SCOPE_EXECUTOR },
 	{ 0, NULL, NULL, 0, 0 }
 };

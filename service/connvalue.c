@@ -478,6 +478,51 @@ value_copy_member(json_object *dst, const char *k, json_object *src,
 		json_object_object_add(dst, k, c);
 }
 
+/* Value keys that stay on the server: what renews or re-creates a token. */
+const char *const conn_value_server_only[] = {
+	"refresh_token", "client_secret", "code", "code_verifier",
+	"code_challenge", NULL
+};
+
+/*
+ * What is stored in the clear beside value's seal, so that a resolution
+ * can be decided and audited without opening it: {"keys": the names of
+ * the keys a resolution hands out, "due": when an OAuth2 token becomes
+ * due for refresh (oauth2_due_at(); absent when never)}.  Returns arena
+ * text, or NULL when out of memory (the value is then stored without it
+ * and resolutions open it first).
+ */
+const char *
+conn_value_beside(struct arena *a, json_object *value)
+{
+	json_object	*o, *keys;
+	const char	*s;
+	long long	 due;
+	size_t		 i;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	if ((keys = json_object_new_array()) == NULL) {
+		json_object_put(o);
+		return NULL;
+	}
+	json_object_object_add(o, "keys", keys);
+	json_object_object_foreach(value, k, v) {
+		(void)v;
+		for (i = 0; conn_value_server_only[i] != NULL; i++)
+			if (strcmp(k, conn_value_server_only[i]) == 0)
+				break;
+		if (conn_value_server_only[i] == NULL)
+			json_object_array_add(keys, json_object_new_string(k));
+	}
+	if ((due = oauth2_due_at(value)) != -1)
+		json_object_object_add(o, "due", json_object_new_int64(due));
+	s = arena_strdup(a, json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
 /*
  * A new object (the caller's) holding deep copies of the members of value
  * whose keys are not in drop (a NULL-terminated list); value is left as

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -466,21 +467,33 @@ num(json_object *o, const char *k)
 }
 
 /*
- * Returns 1 when the access token of OAuth2 value v is within
- * min(15 minutes, expires_in / 2) of its expiry at now, else 0 (also for
- * a value that says nothing of its expiry).
+ * When the access token of OAuth2 value v becomes due for refresh: its
+ * expiry less min(15 minutes, expires_in / 2), in seconds since the
+ * epoch (LLONG_MAX when that does not fit); -1 for a value that says
+ * nothing of its expiry (never due).
  */
-int
-oauth2_due(json_object *v, long long now)
+long long
+oauth2_due_at(json_object *v)
 {
 	long long	exp = num(v, "expires_in"), claimed = num(v, "claimed_at");
 	long long	margin;
 
 	if (exp <= 0 || claimed <= 0)
-		return 0;
+		return -1;
 	margin = exp / 2 < 900 ? exp / 2 : 900;
 	/* Both from the stored value: claimed + exp may not fit. */
-	return now >= claimed && now - claimed >= exp - margin;
+	if (exp - margin > LLONG_MAX - claimed)
+		return LLONG_MAX;
+	return claimed + (exp - margin);
+}
+
+/* 1 when the access token of OAuth2 value v is due at now, else 0. */
+int
+oauth2_due(json_object *v, long long now)
+{
+	long long	at = oauth2_due_at(v);
+
+	return at != -1 && now >= at;
 }
 
 /* 1 when v's access token has not expired at now (or says nothing). */

@@ -2,10 +2,12 @@
 -- $6 piece version, $7 type, $8 status, $9..$12 sealed value (kid, iv, ct,
 -- tag), $13 metadata (JSON text or NULL).  No row when the external id was
 -- taken meanwhile (the caller retries as an update).
+-- $14: what is stored beside the sealed value (vault_seal())
 INSERT INTO apconn.app_connection AS c (id, owner_id, external_id,
     display_name, piece_name, piece_version, type, status, value, metadata)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
     jsonb_build_object('v', 1, 'kid', $9::text, 'iv', $10::text,
-	'ct', $11::text, 'tag', $12::text), $13::jsonb)
+	'ct', $11::text, 'tag', $12::text) ||
+	COALESCE($14::jsonb, '{}'), $13::jsonb)
 ON CONFLICT (owner_id, external_id) DO NOTHING
 RETURNING apconn.connection_json(c)::text

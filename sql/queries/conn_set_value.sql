@@ -1,10 +1,12 @@
 -- $1 id, $2 owner, $3 display name (NULL keeps it), $4..$7 sealed value,
 -- $8 metadata (NULL keeps it): a value replaced from a flat config; the
 -- connection becomes ACTIVE again.
+-- $9: what is stored beside the sealed value (vault_seal())
 UPDATE apconn.app_connection AS c
 SET display_name = COALESCE($3, c.display_name),
     value = jsonb_build_object('v', 1, 'kid', $4::text, 'iv', $5::text,
-	'ct', $6::text, 'tag', $7::text),
+	'ct', $6::text, 'tag', $7::text) ||
+	COALESCE($9::jsonb, '{}'),
     metadata = COALESCE($8::jsonb, c.metadata),
     status = 'ACTIVE', status_reason = NULL, status_at = now(),
     updated_at = now()

@@ -1,10 +1,12 @@
 -- $1 id, $2 owner, $3 display name, $4 piece name, $5 piece version,
 -- $6 type, $7 status, $8..$11 sealed value, $12 metadata (JSON text, or
 -- NULL to keep): the upsert of an existing connection.
+-- $13: what is stored beside the sealed value (vault_seal())
 UPDATE apconn.app_connection AS c SET display_name = $3, piece_name = $4,
     piece_version = $5, type = $6, status = $7,
     value = jsonb_build_object('v', 1, 'kid', $8::text, 'iv', $9::text,
-	'ct', $10::text, 'tag', $11::text),
+	'ct', $10::text, 'tag', $11::text) ||
+	COALESCE($13::jsonb, '{}'),
     metadata = COALESCE($12::jsonb, c.metadata),
     status_reason = NULL, status_at = now(), updated_at = now()
 WHERE id = $1 AND owner_id = $2

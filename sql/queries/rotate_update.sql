@@ -1,10 +1,12 @@
 -- $1 key, $2 the ciphertext that was read, $3..$6 the value sealed anew,
--- $7 the table: replaces it only if nobody wrote it meanwhile; answers
+-- $7 the table: replaces it only if nobody wrote it meanwhile, keeping
+-- what is stored beside it; answers
 -- how many rows changed (0 or 1)
 WITH c AS (
     UPDATE apconn.app_connection
     SET value = jsonb_build_object('v', 1, 'kid', $3::text, 'iv', $4::text,
-        'ct', $5::text, 'tag', $6::text)
+        'ct', $5::text, 'tag', $6::text) ||
+        (value - 'v' - 'kid' - 'iv' - 'ct' - 'tag')
     WHERE $7 = 'app_connection' AND id = $1 AND value->>'ct' = $2
     RETURNING 1
 ), a AS (

@@ -2,8 +2,9 @@
 # The workers' list page cache (handlers/listcache.c): a page asked again
 # is answered from the worker's memory only while its owner's
 # connections are unchanged, however they changed (the API, another
-# worker, SQL by hand), only to a caller that authenticates now as that
-# owner with the scope, and never to another credential.
+# worker, SQL by hand: the database notifies), only to a caller that
+# authenticates now as that owner with the scope, and never to another
+# credential.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 pg_db
@@ -44,10 +45,10 @@ check "... with the same page" test "$first" = "$second" -a "$first" = "Ada 3,Ad
 
 # Every kind of change is seen at once.
 id2=$(psql_q "SELECT id FROM apconn.app_connection WHERE external_id = 'a2'")
+s0=$(count dropped)
 as "$ka" POST "/api/app-connections/$id2" '{"displayName":"Ada two"}'
-s0=$(count stale)
 check "a rename through the API is listed" test "$(names "$ka")" = "Ada 3,Ada two,Ada 1"
-check "... the kept page was stale" test "$(count stale)" = $((s0 + 1))
+check "... the kept page was taken back" test "$(count dropped)" = $((s0 + 1))
 psql_q "UPDATE apconn.app_connection SET display_name = 'By hand' WHERE external_id = 'a1'" >/dev/null
 check "an UPDATE by hand is listed" test "$(names "$ka")" = "Ada 3,Ada two,By hand"
 psql_q "INSERT INTO apconn.app_connection (id, external_id, display_name, piece_name, type, value, owner_id)

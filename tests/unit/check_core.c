@@ -2209,7 +2209,7 @@ stmts_suite(void)
 #define ALL_METHODS	(M_GET | M_HEAD | M_POST | M_PUT | M_PATCH | \
 			 M_DELETE | M_OPTIONS)
 #define ALL_FLAGS	(ROUTE_JSON | ROUTE_AUTH | ROUTE_OPTAUTH | \
-			 ROUTE_NODB | ROUTE_OUTBOUND | ROUTE_FASTAUTH)
+			 ROUTE_NODB | ROUTE_OUTBOUND)
 #define ALL_SCOPES	(SCOPE_CONN_READ | SCOPE_CONN_WRITE | \
 			 SCOPE_CRED_READ | SCOPE_WF_READ | SCOPE_WF_WRITE | \
 			 SCOPE_EXECUTOR | SCOPE_ADMIN)
@@ -2246,10 +2246,6 @@ START_TEST(test_route_row)
 	ck_assert_msg(rt->scopes == 0 ||
 	    (rt->flags & (ROUTE_AUTH | ROUTE_OPTAUTH)),
 	    "route %s requires scopes without reading a credential",
-	    rt->pattern);
-	ck_assert_msg(!(rt->flags & ROUTE_FASTAUTH) ||
-	    (rt->flags & (ROUTE_AUTH | ROUTE_OPTAUTH)) == ROUTE_AUTH,
-	    "route %s: a handler checking the credential needs ROUTE_AUTH",
 	    rt->pattern);
 	ck_assert_msg(strstr(rt->pattern, "//") == NULL &&
 	    rt->pattern[strlen(rt->pattern) - 1] != '/',

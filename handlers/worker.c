@@ -1,0 +1,23 @@
+/*
+ * What the worker loop calls besides dispatch(): the notifications the
+ * handlers' memory listens to, and the work done after an answer is sent.
+ */
+#include "config.h"
+
+#include "handlers.h"
+
+/* Asks db's connections for the notifications that take memory back. */
+void
+handlers_listen(struct db *db)
+{
+	db_listen(db, "apconn_cred", credmemo_notify, NULL);
+	db_listen(db, "apconn_conn", listcache_notify, NULL);
+	db_listen(db, "apconn_conn", rescache_notify, NULL);
+}
+
+/* After an answer: the uses of credentials, written in batches. */
+void
+handlers_after(struct db *db, struct arena *a)
+{
+	credmemo_flush(db, a);
+}
