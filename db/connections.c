@@ -244,8 +244,10 @@ enum db_rc
 db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
     struct conn_page *p)
 {
-	const char	*v[9] = { q->owner, q->piece_name, q->display_name, q->statuses, q->scope,
-	    q->cursor_time, q->cursor_id, q->direction, q->limit };
+	const char	*v[9] = { q->owner, q->piece_name, q->display_name,
+	    q->statuses, q->scope, q->cursor_time, q->cursor_id, q->direction,
+	    q->limit };
+	const char	*plain[2] = { q->owner, q->limit };
 	static const char *const keys[] = { "{\"id\":", ",\"externalId\":",
 	    ",\"displayName\":", ",\"pieceName\":", ",\"pieceVersion\":",
 	    ",\"type\":", ",\"status\":", ",\"scope\":" };
@@ -256,7 +258,14 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 	long long	 t;
 
 	memset(p, 0, sizeof(*p));
-	if ((rc = db_exec_format(db, &res, STMT_CONN_LIST, v, 1)) != DB_OK)
+	/* The connections page's usual request has its own statement. */
+	if (q->piece_name == NULL && q->display_name == NULL &&
+	    q->statuses == NULL && q->scope == NULL && q->cursor_time == NULL &&
+	    *q->direction == 'n')
+		rc = db_exec_format(db, &res, STMT_CONN_LIST_FIRST, plain, 1);
+	else
+		rc = db_exec_format(db, &res, STMT_CONN_LIST, v, 1);
+	if (rc != DB_OK)
 		return rc;
 	if (PQnfields(res) != 16) {
 		PQclear(res);

@@ -112,6 +112,33 @@ arena_printf(struct arena *a, const char *fmt, ...)
 }
 
 /*
+ * The concatenation of its arguments, a NULL-terminated list of strings,
+ * in the arena: a copy of large strings without printf's costs.  Returns
+ * NULL when the arena is exhausted.
+ */
+char *
+arena_concat(struct arena *a, ...)
+{
+	va_list		 ap;
+	const char	*s;
+	char		*p, *q;
+	size_t		 n = 1;
+
+	va_start(ap, a);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		n += strlen(s);
+	va_end(ap);
+	if ((p = arena_alloc(a, n)) == NULL)
+		return NULL;
+	q = p;
+	va_start(ap, a);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		q = stpcpy(q, s);
+	va_end(ap);
+	return p;
+}
+
+/*
  * Makes the arena the owner of arg: fn(arg) runs once, at the next reset.
  * Returns 0, or -1 when the arena is exhausted; then nothing is
  * registered and arg stays the caller's to release.

@@ -27,6 +27,7 @@ struct arena {
 void	 arena_init(struct arena *, size_t);
 void	*arena_alloc(struct arena *, size_t);
 char	*arena_strdup(struct arena *, const char *);
+char	*arena_concat(struct arena *, ...) __attribute__((sentinel));
 char	*arena_strndup(struct arena *, const char *, size_t);
 char	*arena_printf(struct arena *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

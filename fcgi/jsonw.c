@@ -109,9 +109,21 @@ jsonw_str_or_null(struct jsonw *w, const char *s)
 		jsonw_str(w, s);
 }
 
+/* Writes v (0 <= v < 10^n) as n decimal digits at p; returns the end. */
+static char *
+digits(char *p, int v, int n)
+{
+	int	i;
+
+	for (i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
 /*
  * Appends microseconds since the epoch as "YYYY-MM-DDTHH:MM:SS.mmmZ",
  * milliseconds truncated (as PostgreSQL's to_char .MS).
+ * A year outside 0-9999 is null.
  */
 void
 jsonw_iso_micros(struct jsonw *w, long long us)
@@ -119,8 +131,7 @@ jsonw_iso_micros(struct jsonw *w, long long us)
 	struct tm	tm;
 	time_t		t;
 	long long	s = us / 1000000, r = us % 1000000;
-	char		buf[40];
-	int		n;
+	char		buf[40], *p;
 
 	if (r < 0) {
 		r += 1000000;
@@ -131,13 +142,29 @@ jsonw_iso_micros(struct jsonw *w, long long us)
 		jsonw_lit(w, "null");
 		return;
 	}
-	n = snprintf(buf, sizeof(buf), "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(r / 1000));
-	if (n > 0 && (size_t)n < sizeof(buf))
-		jsonw_raw(w, buf, (size_t)n);
-	else
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
 		jsonw_lit(w, "null");
+		return;
+	}
+	/* "YYYY-MM-DDTHH:MM:SS.mmmZ", without printf: lists write many. */
+	p = buf;
+	*p++ = '"';
+	p = digits(p, tm.tm_year + 1900, 4);
+	*p++ = '-';
+	p = digits(p, tm.tm_mon + 1, 2);
+	*p++ = '-';
+	p = digits(p, tm.tm_mday, 2);
+	*p++ = 'T';
+	p = digits(p, tm.tm_hour, 2);
+	*p++ = ':';
+	p = digits(p, tm.tm_min, 2);
+	*p++ = ':';
+	p = digits(p, tm.tm_sec, 2);
+	*p++ = '.';
+	p = digits(p, (int)(r / 1000), 3);
+	*p++ = 'Z';
+	*p++ = '"';
+	jsonw_raw(w, buf, (size_t)(p - buf));
 }
 
 /* The NUL-terminated text (arena), or NULL when a write failed. */

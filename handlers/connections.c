@@ -197,9 +197,9 @@ h_conn_list(struct req *r, struct resp *resp)
 		if (p.oldest)
 			next = arena_printf(r->arena, "\"n.%s\"", p.oldest);
 	}
-	cur = arena_printf(r->arena, "{\"data\":%s,\"next\":%s,"
-	    "\"previous\":%s}", p.data, next ? next : "null",
-	    prev ? prev : "null");
+	cur = arena_concat(r->arena, "{\"data\":", p.data, ",\"next\":",
+	    next ? next : "null", ",\"previous\":", prev ? prev : "null", "}",
+	    (char *)NULL);
 	if (key != NULL && cur != NULL)
 		listcache_put(r->db, mark, key, q.owner, cur);
 	return resp_raw(resp, 200, cur);

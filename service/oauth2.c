@@ -469,8 +469,8 @@ num(json_object *o, const char *k)
 /*
  * When the access token of OAuth2 value v becomes due for refresh: its
  * expiry less min(15 minutes, expires_in / 2), in seconds since the
- * epoch (LLONG_MAX when that does not fit); -1 for a value that says
- * nothing of its expiry (never due).
+ * epoch; -1 for a value that says nothing of its expiry, or whose due
+ * time lies past what a long long holds (never due).
  */
 long long
 oauth2_due_at(json_object *v)
@@ -483,7 +483,7 @@ oauth2_due_at(json_object *v)
 	margin = exp / 2 < 900 ? exp / 2 : 900;
 	/* Both from the stored value: claimed + exp may not fit. */
 	if (exp - margin > LLONG_MAX - claimed)
-		return LLONG_MAX;
+		return -1;
 	return claimed + (exp - margin);
 }
 
