@@ -18,9 +18,9 @@
  * is a minute old is marked, and credmemo_flush(), after the answer, writes
  * every mark in one statement, at most once a second.
  *
- * Memory is bounded: MEMO_SLOTS entries, one slot per (kind, id) hash, a
- * newer entry replacing an older one.  Entries hold no secret: a token's
- * hash does not give the token back.
+ * Memory is bounded: MEMO_SLOTS entries in sets of two per (kind, id)
+ * hash, a newer entry replacing the one of its set used least recently.
+ * Entries hold no secret: a token's hash does not give the token back.
  */
 #include "config.h"
 
@@ -32,25 +32,27 @@
 
 #include <openssl/crypto.h>
 
+#include "../db/token.h"
 #include "../fcgi/log.h"
 #include "handlers.h"
 
-#define MEMO_SLOTS		4096
+#define MEMO_SLOTS		2048	/* in sets of 2 */
 #define MEMO_USE_EVERY_S	60	/* a use is recorded once a minute */
 #define MEMO_FLUSH_EVERY_MS	1000
 
 struct memo {
 	char		 kind;		/* 't' session, 'f' API key; 0: empty */
-	char		 id[32];
-	char		 hashhex[65];
-	char		 key_id[32];	/* the API key of a key's session */
+	char		 expires;
+	char		 marked;	/* a use to write */
+	char		 anonymous;
+	char		 id[ID_LEN + 1];
+	char		 key_id[ID_LEN + 1];	/* a key's session's key */
+	char		 hashhex[64];	/* not NUL-terminated */
 	unsigned long	 session;	/* db_session() it was read in */
-	int		 expires;
 	long long	 expires_ms;	/* monotonic */
 	long long	 recorded_ms;	/* monotonic: last use written, or
 					   known fresh */
-	int		 marked;	/* a use to write */
-	int		 anonymous;
+	long long	 used_ms;	/* monotonic: last found */
 	char		*user_id;	/* one allocation: user_id, then */
 	char		*name;		/* name and email (NULL when none), */
 	char		*email;		/* then scopes (NULL when none) */
@@ -84,10 +86,33 @@ slot_hash(char kind, const char *id)
 	return h;
 }
 
+/* The entry kept for (kind, id), or NULL. */
 static struct memo *
-slot_of(char kind, const char *id)
+slot_find(char kind, const char *id)
 {
-	return &memo[slot_hash(kind, id) % MEMO_SLOTS];
+	struct memo	*m = &memo[slot_hash(kind, id) % (MEMO_SLOTS / 2) * 2];
+
+	if (m[0].kind == kind && strcmp(m[0].id, id) == 0)
+		return &m[0];
+	if (m[1].kind == kind && strcmp(m[1].id, id) == 0)
+		return &m[1];
+	return NULL;
+}
+
+/* Where to keep (kind, id): its entry, an empty one, or the older. */
+static struct memo *
+slot_for(char kind, const char *id)
+{
+	struct memo	*m = &memo[slot_hash(kind, id) % (MEMO_SLOTS / 2) * 2];
+	struct memo	*f;
+
+	if ((f = slot_find(kind, id)) != NULL)
+		return f;
+	if (m[0].kind == 0)
+		return &m[0];
+	if (m[1].kind == 0)
+		return &m[1];
+	return m[0].used_ms <= m[1].used_ms ? &m[0] : &m[1];
 }
 
 static void
@@ -131,13 +156,11 @@ credmemo_notify(void *arg, const char *channel, const char *payload)
 	}
 	switch (payload[0]) {
 	case 't':
-		m = slot_of('t', payload + 2);
-		if (m->kind == 't' && strcmp(m->id, payload + 2) == 0)
+		if ((m = slot_find('t', payload + 2)) != NULL)
 			drop(m);
 		break;
 	case 'f':
-		m = slot_of('f', payload + 2);
-		if (m->kind == 'f' && strcmp(m->id, payload + 2) == 0)
+		if ((m = slot_find('f', payload + 2)) != NULL)
 			drop(m);
 		/* The sessions made from the key go with it. */
 		for (i = 0; i < MEMO_SLOTS; i++)
@@ -173,8 +196,7 @@ credmemo_find(struct req *r)
 
 	if (!db_drain(r->db))
 		return 0;
-	m = slot_of(kind, p->id);
-	if (m->kind != kind || strcmp(m->id, p->id) != 0)
+	if ((m = slot_find(kind, p->id)) == NULL)
 		return 0;
 	if (m->session != db_session(r->db)) {
 		drop(m);
@@ -187,6 +209,7 @@ credmemo_find(struct req *r)
 		drop(m);	/* the database says how: 401 expired */
 		return 0;
 	}
+	m->used_ms = now;
 	memset(&r->who, 0, sizeof(r->who));
 	if ((r->who.user_id = arena_strdup(r->arena, m->user_id)) == NULL ||
 	    (r->who.credential_id = arena_strdup(r->arena, m->id)) == NULL)
@@ -253,10 +276,11 @@ credmemo_keep(struct req *r, const struct cred *c,
 
 	if (at->mark == 0 || db_heard_mark(r->db) != at->mark ||
 	    c->user_id == NULL || c->hashhex == NULL ||
-	    strlen(c->hashhex) != 64 || strlen(p->id) >= sizeof(m->id) ||
+	    strlen(c->hashhex) != sizeof(m->hashhex) ||
+	    strlen(p->id) >= sizeof(m->id) ||
 	    (c->key_id != NULL && strlen(c->key_id) >= sizeof(m->key_id)))
 		return;
-	m = slot_of(kind, p->id);
+	m = slot_for(kind, p->id);
 	drop(m);
 	len = strlen(c->user_id) + 1 + (c->name ? strlen(c->name) + 1 : 0) +
 	    (c->email ? strlen(c->email) + 1 : 0) +
@@ -273,7 +297,8 @@ credmemo_keep(struct req *r, const struct cred *c,
 	snprintf(m->key_id, sizeof(m->key_id), "%s",
 	    c->key_id ? c->key_id : "");
 	m->session = db_session(r->db);
-	m->expires = c->expires;
+	m->expires = c->expires != 0;
+	m->used_ms = now;
 	m->expires_ms = at->ms + (c->expires ? c->expires_ms : 0);
 	m->anonymous = c->anonymous;
 	/* A stale last use is written by the next flush. */

@@ -23,7 +23,7 @@
 #include "../fcgi/metrics.h"
 #include "handlers.h"
 
-#define LISTCACHE_SLOTS		64
+#define LISTCACHE_SLOTS		32
 #define LISTCACHE_PAGE_MAX	(16 * 1024)
 
 struct listcache_slot {
