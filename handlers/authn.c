@@ -5,10 +5,12 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #include "../fcgi/cfg.h"
@@ -124,38 +126,59 @@ authenticate(struct req *r, struct resp *resp)
 	return 0;
 }
 
-/* Copies the scheme://host[:port] part of url into buf ("" if none). */
-static void
-url_origin(const char *url, char *buf, size_t bufsz)
+/*
+ * The origin of url (scheme, host and port, the scheme's default port
+ * when none is written) in o, lower case where case does not matter.
+ * Returns 0, or -1 when url is not an absolute http(s) URL.
+ */
+static int
+url_origin(const char *url, char *o, size_t osz)
 {
-	const char	*p, *end;
-	size_t		 len;
+	CURLU	*u;
+	char	*scheme = NULL, *host = NULL, *port = NULL;
+	int	 n, rc = -1;
 
-	buf[0] = '\0';
-	if (url == NULL || (p = strstr(url, "://")) == NULL)
-		return;
-	end = strchr(p + 3, '/');
-	len = end ? (size_t)(end - url) : strlen(url);
-	if (len < bufsz)
-		snprintf(buf, bufsz, "%.*s", (int)len, url);
+	if (url == NULL || (u = curl_url()) == NULL)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK && (strcmp(scheme, "http") == 0 ||
+	    strcmp(scheme, "https") == 0)) {
+		n = snprintf(o, osz, "%s://%s:%s", scheme, host, port);
+		if (n > 0 && (size_t)n < osz) {
+			for (; *o != '\0'; o++)
+				*o = (char)tolower((unsigned char)*o);
+			rc = 0;
+		}
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
 }
 
 /*
  * Whether the request's Origin is the origin of APCONN_PUBLIC_URL or of
- * APCONN_APP_URL.  A request without Origin is not allowed.
+ * APCONN_APP_URL: the same scheme, host and port, a default port written
+ * or not (https://host and https://host:443 are one origin).  A request
+ * without Origin, or with "null", is not allowed.
  */
 int
 origin_allowed(const struct req *r)
 {
-	char	o[512];
+	char	o[512], want[512];
 
-	if (r->origin == NULL || r->cfg == NULL)
+	if (r->origin == NULL || r->cfg == NULL ||
+	    url_origin(r->origin, o, sizeof(o)) == -1)
 		return 0;
-	url_origin(r->cfg->public_url, o, sizeof(o));
-	if (*o != '\0' && strcasecmp(o, r->origin) == 0)
+	if (url_origin(r->cfg->public_url, want, sizeof(want)) == 0 &&
+	    strcmp(o, want) == 0)
 		return 1;
-	url_origin(r->cfg->app_url, o, sizeof(o));
-	return *o != '\0' && strcasecmp(o, r->origin) == 0;
+	return url_origin(r->cfg->app_url, want, sizeof(want)) == 0 &&
+	    strcmp(o, want) == 0;
 }
 
 /*
