@@ -260,6 +260,7 @@ spawn(int gi)
 			if (k != gi && groups[k].fd != -1)
 				close(groups[k].fd);
 		metrics_group(gi);
+		metrics_process(gi);
 		if (gi == 2)
 			jobs_main(&cfg);
 		log_init(gi == 0 ? "apconn-fcgi" : "apconn-fcgi-outbound");
@@ -347,6 +348,7 @@ reap(void)
 	int	status, young = 0;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		metrics_process_gone(pid);
 		for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
 			if (slots[i].pid != pid)
 				continue;
@@ -560,6 +562,8 @@ main(int argc, char *argv[])
 	handlers_metrics_init();
 	if (metrics_create(routes, groups[0].listen != NULL) == -1)
 		log_warnx("metrics: cannot map the shared counters");
+	/* The master, or the one process spawn-fcgi started. */
+	metrics_process(groups[0].listen != NULL ? METRIC_GROUPS : 0);
 	register_keys();
 
 	if (groups[0].listen == NULL) {

@@ -17,14 +17,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "metrics.h"
+#include "procstat.h"
 
 #define ROUTES_MAX	96	/* rows of the route table, plus "unmatched" */
 #define METHODS		8	/* enum method's seven, then any other */
 #define BUCKETS		14	/* thirteen bounds, then +Inf */
 #define KIDS_MAX	64
+#define PROCS_MAX	128	/* the master's worker slots, and more */
 #define KID_LEN		40
 
 /* The statuses counted one by one; any other is counted as "other". */
@@ -94,6 +97,10 @@ struct shm {
 		char		name[KID_LEN];
 		uint64_t	n;
 	}		kids[KIDS_MAX];
+	struct {
+		uint64_t	pid;	/* 0: free */
+		uint64_t	group;	/* METRIC_GROUPS: the master */
+	}		procs[PROCS_MAX];
 };
 
 static struct shm		*m;
@@ -228,6 +235,46 @@ metrics_group(int g)
 {
 	if (g >= 0 && g < METRIC_GROUPS)
 		my_group = g;
+}
+
+/*
+ * Lists this process (group g, or METRIC_GROUPS for the master) among
+ * those whose process_* figures the page shows.  Children call it after
+ * fork; the master, once.  A full list leaves the process out.
+ */
+void
+metrics_process(int g)
+{
+	uint64_t	free_pid, me = (uint64_t)getpid();
+	size_t		i;
+
+	if (m == NULL || g < 0 || g > METRIC_GROUPS)
+		return;
+	for (i = 0; i < PROCS_MAX; i++) {
+		free_pid = 0;
+		if (__atomic_compare_exchange_n(&m->procs[i].pid, &free_pid, me,
+		    0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+			__atomic_store_n(&m->procs[i].group, (uint64_t)g,
+			    __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+/* Takes a process that ended (reaped by the master) off the list. */
+void
+metrics_process_gone(pid_t pid)
+{
+	uint64_t	want;
+	size_t		i;
+
+	if (m == NULL || pid <= 0)
+		return;
+	for (i = 0; i < PROCS_MAX; i++) {
+		want = (uint64_t)pid;
+		(void)__atomic_compare_exchange_n(&m->procs[i].pid, &want, 0, 0,
+		    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
 }
 
 /* Counts one statement sent to the database by this process. */
@@ -590,6 +637,75 @@ render_rest(struct out *o)
 }
 
 /*
+ * Prometheus' standard process_* series, one of each per listed process
+ * (label group: master, main, outbound or jobs; pid), read from /proc.
+ */
+static void
+render_processes(struct out *o)
+{
+	static const struct {
+		const char	*name, *type, *help;
+	} series[] = {
+		{ "process_cpu_seconds_total", "counter",
+		    "User and system CPU time spent in seconds." },
+		{ "process_resident_memory_bytes", "gauge",
+		    "Resident memory size in bytes." },
+		{ "process_virtual_memory_bytes", "gauge",
+		    "Virtual memory size in bytes." },
+		{ "process_open_fds", "gauge",
+		    "Number of open file descriptors." },
+		{ "process_max_fds", "gauge",
+		    "Maximum number of open file descriptors." },
+		{ "process_start_time_seconds", "gauge",
+		    "Start time of the process since unix epoch in seconds." },
+	};
+	struct procstat	 ps[PROCS_MAX];
+	pid_t		 pid[PROCS_MAX];
+	const char	*grp[PROCS_MAX];
+	size_t		 i, k, n = 0;
+	uint64_t	 p, g;
+
+	for (i = 0; i < PROCS_MAX; i++) {
+		if ((p = __atomic_load_n(&m->procs[i].pid, __ATOMIC_ACQUIRE)) ==
+		    0)
+			continue;
+		g = __atomic_load_n(&m->procs[i].group, __ATOMIC_ACQUIRE);
+		if (procstat_read((pid_t)p, &ps[n]) == -1)
+			continue;
+		pid[n] = (pid_t)p;
+		grp[n] = g < METRIC_GROUPS ? group_label[g] : "master";
+		n++;
+	}
+	for (k = 0; k < sizeof(series) / sizeof(series[0]); k++) {
+		head(o, series[k].name, series[k].type, series[k].help);
+		for (i = 0; i < n; i++) {
+			emit(o, "%s{group=\"%s\",pid=\"%ld\"} ",
+			    series[k].name, grp[i], (long)pid[i]);
+			switch (k) {
+			case 0:
+				emit(o, "%.2f\n", ps[i].cpu_seconds);
+				break;
+			case 1:
+				emit(o, "%lu\n", ps[i].resident_bytes);
+				break;
+			case 2:
+				emit(o, "%lu\n", ps[i].virtual_bytes);
+				break;
+			case 3:
+				emit(o, "%lu\n", ps[i].open_fds);
+				break;
+			case 4:
+				emit(o, "%lu\n", ps[i].max_fds);
+				break;
+			default:
+				emit(o, "%.2f\n", ps[i].start_time);
+				break;
+			}
+		}
+	}
+}
+
+/*
  * Writes the page into buf.  Returns its length, 0 when the counters were
  * never created, or -1 when buf is too small.
  */
@@ -602,6 +718,7 @@ metrics_render(char *buf, size_t bufsz)
 		return 0;
 	render_requests(&o);
 	render_rest(&o);
+	render_processes(&o);
 	if (o.full)
 		return -1;
 	return (long)o.len;

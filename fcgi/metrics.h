@@ -61,6 +61,8 @@ void	metrics_key(const char *);
 void	metrics_request(const struct route *, unsigned int, int, long);
 void	metrics_db(enum metric_db);
 void	metrics_group(int);
+void	metrics_process(int);
+void	metrics_process_gone(pid_t);
 void	metrics_statement(void);
 int	metrics_family(const char *, const char *, const char *,
 	    const char *const *);

@@ -65,11 +65,12 @@ delta() {
 	echo $(( $(val "$2" "$3") - $(val "$1" "$3") ))
 }
 # rises OLD NEW: every counter and histogram series of OLD is in NEW, with
-# a value as high or higher; prints those that are not.
+# a value as high or higher; prints those that are not.  The process_*
+# series are each process's own, and go with it.
 rises() {
 	awk 'FNR == 1 { f++ }
 	    /^# TYPE / { if (f == 1) type[$3] = $4; next }
-	    /^#/ { next }
+	    /^#/ || /^process_/ { next }
 	    {
 		name = $1; sub(/\{.*/, "", name)
 		fam = name
@@ -148,6 +149,34 @@ check "... and its calls: the list and each piece" \
 check "... and its last success time" \
     test "$(val "$TMP/m0" 'apconn_job_last_success_timestamp_seconds{job="piece_sync"}')" -ge "$(($(date +%s) - 60))"
 check "this host leads the jobs" test "$(val "$TMP/m0" apconn_jobs_leader)" = 1
+
+# The standard process_* series, for the master and each of its children.
+# proc PID SERIES: the series' value for that process.
+proc() {
+	awk -v p="pid=\"$1\"" -v s="$2" 'index($1, s "{") == 1 && index($1, p) { print $2 }' "$TMP/m0"
+}
+procs_ok=0 procs_n=0
+for p in "$APP_PID" $(worker_pids); do
+	procs_n=$((procs_n + 1))
+	rss=$(proc "$p" process_resident_memory_bytes)
+	kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status")
+	fds=$(proc "$p" process_open_fds)
+	now_fds=$(ls "/proc/$p/fd" | wc -l)
+	start=$(proc "$p" process_start_time_seconds | cut -d. -f1)
+	cpu=$(proc "$p" process_cpu_seconds_total)
+	if [ -n "$rss" ] && [ -n "$fds" ] && [ -n "$start" ] && [ -n "$cpu" ] &&
+	    [ "$rss" -gt $((kb * 1024 / 2)) ] && [ "$rss" -lt $((kb * 1024 * 2)) ] &&
+	    [ $((fds - now_fds)) -le 2 ] && [ $((now_fds - fds)) -le 2 ] &&
+	    [ "$start" -le "$(date +%s)" ] && [ "$start" -ge $(($(date +%s) - 600)) ]; then
+		procs_ok=$((procs_ok + 1))
+	else
+		echo "# process $p: rss $rss (VmRSS $kb kB) fds $fds (now $now_fds) start $start cpu $cpu"
+	fi
+done
+check "process_* series for the master and its $((procs_n - 1)) children, as /proc says ($procs_ok of $procs_n)" \
+    test "$procs_ok" = "$procs_n" -a "$procs_n" = 5
+check "... the master labelled as such" test "$(grep -c "^process_max_fds{group=\"master\",pid=\"$APP_PID\"}" "$TMP/m0")" = 1
+check "... and no other process" test "$(grep -c '^process_open_fds{' "$TMP/m0")" = 5
 check "the page is a master's" grep -q 'apconn_build_info{version="[^"]*",mode="master"} 1' "$TMP/m0"
 check "both keys of the ring are listed" \
     test "$(grep -c '^apconn_encryptions_total{kid="k[12]"} 0$' "$TMP/m0")" = 2
@@ -250,6 +279,9 @@ check "the reload replaced every process" \
     test "$(printf '%s\n%s\n' "$old" "$(worker_pids)" | sort | uniq -d | wc -l)" = 0
 scrape "$TMP/m4"
 check "counters only went up across the reload" rises "$TMP/m3" "$TMP/m4"
+check "... the replaced processes' process_* series are gone, the new ones there" \
+    test "$(grep -c '^process_open_fds{' "$TMP/m4")" = 5 -a \
+    "$(for p in $old; do grep -c "pid=\"$p\"" "$TMP/m4"; done | sort -u)" = 0
 check "... the reload is counted" test "$(val "$TMP/m4" apconn_reloads_total)" = 1
 check "... the old generation's requests are still there" \
     test "$(val "$TMP/m4" "$R{route=\"/api/pieces\",method=\"GET\",status=\"200\"}")" = 7
