@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,53 +16,51 @@
 #include "seal.h"
 #include "token.h"
 
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /*
  * Decodes standard base64 (padding optional) into out (outsz bytes).
  * Returns 0 with *len, or -1 on a bad character, bad length or overflow.
+ * What is decoded may be a key: the copies made on the way are wiped.
  */
 int
 b64_decode(const char *s, unsigned char *out, size_t outsz, size_t *len)
 {
-	size_t		 n = strlen(s), i, o = 0, pad;
-	unsigned long	 acc = 0;
-	int		 bits = 0, v;
+	static const char	 alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t			 n = strlen(s), pad, padded, got;
+	unsigned char		*in, *dec;
+	int			 rc = -1, d;
 
 	while (n > 0 && s[n - 1] == '=')
 		n--;
 	pad = strlen(s) - n;
 	/* Padding is optional, but when present it must complete the block. */
-	if (pad > 2 || n % 4 == 1 || (pad > 0 && (n + pad) % 4 != 0))
+	if (pad > 2 || n % 4 == 1 || (pad > 0 && (n + pad) % 4 != 0) ||
+	    strspn(s, alphabet) != n || n > INT_MAX / 2)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if ((v = b64val((unsigned char)s[i])) < 0)
-			return -1;
-		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o == outsz)
-				return -1;
-			out[o++] = (unsigned char)(acc >> bits);
+	padded = (n + 3) / 4 * 4;
+	if ((in = malloc(padded + 1)) == NULL)
+		return -1;
+	if ((dec = malloc(padded / 4 * 3 + 1)) == NULL) {
+		free(in);
+		return -1;
+	}
+	memcpy(in, s, n);
+	memset(in + n, '=', padded - n);
+	in[padded] = '\0';
+	/* EVP_DecodeBlock counts the padding as zero bytes. */
+	if ((d = EVP_DecodeBlock(dec, in, (int)padded)) >= 0) {
+		got = (size_t)d - (padded - n);
+		if (got <= outsz) {
+			memcpy(out, dec, got);
+			*len = got;
+			rc = 0;
 		}
 	}
-	*len = o;
-	return 0;
+	OPENSSL_cleanse(in, padded);
+	OPENSSL_cleanse(dec, padded / 4 * 3);
+	free(in);
+	free(dec);
+	return rc;
 }
 
 static int
@@ -313,26 +312,19 @@ plain_free(unsigned char *p, size_t len)
 	free(p);
 }
 
+/* Decodes hex into out (outsz bytes); 0 with *len, or -1. */
 static int
 hex_decode(const char *s, unsigned char *out, size_t outsz, size_t *len)
 {
-	size_t	n = strlen(s), i;
-	int	hi, lo;
+	size_t	n = strlen(s);
 
+	if (n == 0) {
+		*len = 0;
+		return 0;
+	}
 	if (n % 2 != 0 || n / 2 > outsz)
 		return -1;
-	for (i = 0; i < n / 2; i++) {
-		hi = (unsigned char)s[2 * i], lo = (unsigned char)s[2 * i + 1];
-		hi = isdigit(hi) ? hi - '0' : (hi | 32) >= 'a' && (hi | 32) <=
-		    'f' ? (hi | 32) - 'a' + 10 : -1;
-		lo = isdigit(lo) ? lo - '0' : (lo | 32) >= 'a' && (lo | 32) <=
-		    'f' ? (lo | 32) - 'a' + 10 : -1;
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	*len = n / 2;
-	return 0;
+	return OPENSSL_hexstr2buf_ex(out, outsz, len, s, '\0') == 1 ? 0 : -1;
 }
 
 /*

@@ -1,6 +1,8 @@
 /* Random identifiers and bearer tokens (see token.h). */
 #include "config.h"
 
+#include <ctype.h>
+#include <limits.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -30,75 +32,50 @@ id_new(char id[ID_LEN + 1])
 	return 0;
 }
 
+/* Lowercase hex of in into out (2 * len + 1 bytes). */
 void
 hex_encode(const unsigned char *in, size_t len, char *out)
 {
-	static const char	hex[] = "0123456789abcdef";
-	size_t			i;
+	char	*p;
 
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * len] = '\0';
+	*out = '\0';
+	if (OPENSSL_buf2hexstr_ex(out, 2 * len + 1, NULL, in, (long)len,
+	    '\0') != 1)
+		return;
+	for (p = out; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
 }
 
 /* Padded standard base64 of in into out (outsz bytes); the length or -1. */
 int
 b64std_encode(const unsigned char *in, size_t len, char *out, size_t outsz)
 {
-	static const char	b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t			i, o = 0;
-	unsigned long		v;
-
-	if (outsz < (len + 2) / 3 * 4 + 1)
+	if (len > INT_MAX / 2 || outsz < (len + 2) / 3 * 4 + 1)
 		return -1;
-	for (i = 0; i < len; i += 3) {
-		v = (unsigned long)in[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned long)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		out[o++] = b64[(v >> 18) & 63];
-		out[o++] = b64[(v >> 12) & 63];
-		out[o++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < len ? b64[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return (int)o;
+	return EVP_EncodeBlock((unsigned char *)out, in, (int)len);
 }
 
 /* Unpadded base64url of in into out (outsz bytes); returns the length or -1. */
 int
 b64url_encode(const unsigned char *in, size_t len, char *out, size_t outsz)
 {
-	static const char	b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t			i, o = 0;
-	unsigned long		v;
+	unsigned char	chunk[4 * 16 + 1];
+	size_t		i, j, n, o = 0, k;
 
 	if (outsz < (len * 4 + 2) / 3 + 1)
 		return -1;
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 |
-		    in[i + 2];
-		out[o++] = b64[(v >> 18) & 63];
-		out[o++] = b64[(v >> 12) & 63];
-		out[o++] = b64[(v >> 6) & 63];
-		out[o++] = b64[v & 63];
-	}
-	if (len - i == 1) {
-		v = (unsigned long)in[i] << 16;
-		out[o++] = b64[(v >> 18) & 63];
-		out[o++] = b64[(v >> 12) & 63];
-	} else if (len - i == 2) {
-		v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8;
-		out[o++] = b64[(v >> 18) & 63];
-		out[o++] = b64[(v >> 12) & 63];
-		out[o++] = b64[(v >> 6) & 63];
+	/* In whole groups of 3 bytes, so that only the last is padded. */
+	for (i = 0; i < len; i += n) {
+		n = len - i < 48 ? len - i : 48;
+		k = (size_t)EVP_EncodeBlock(chunk, in + i, (int)n);
+		while (k > 0 && chunk[k - 1] == '=')
+			k--;
+		for (j = 0; j < k; j++)
+			out[o++] = chunk[j] == '+' ? '-' : chunk[j] == '/' ?
+			    '_' : (char)chunk[j];
 	}
 	out[o] = '\0';
+	OPENSSL_cleanse(chunk, sizeof(chunk));
 	return (int)o;
 }
 
@@ -174,35 +151,20 @@ token_parse(const char *tok, enum token_kind *kind, char id[ID_LEN + 1],
 	return sha256(tok + 5 + ID_LEN, TOKEN_SECRET_LEN, hash);
 }
 
-static int
-unhex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
- * Compares a computed hash with the stored one (lowercase hex) in
- * constant time.  Returns 1 when equal, 0 otherwise.
+ * Compares a computed hash with the stored one (hex) in constant time.
+ * Returns 1 when equal, 0 otherwise.
  */
 int
 token_hash_equal(const unsigned char hash[HASH_LEN], const char *storedhex)
 {
 	unsigned char	stored[HASH_LEN];
-	size_t		i;
-	int		hi, lo;
+	size_t		len;
 
-	if (storedhex == NULL || strlen(storedhex) != 2 * HASH_LEN)
+	if (storedhex == NULL || strlen(storedhex) != 2 * HASH_LEN ||
+	    OPENSSL_hexstr2buf_ex(stored, sizeof(stored), &len, storedhex,
+	    '\0') != 1 || len != HASH_LEN)
 		return 0;
-	for (i = 0; i < HASH_LEN; i++) {
-		if ((hi = unhex(storedhex[2 * i])) < 0 ||
-		    (lo = unhex(storedhex[2 * i + 1])) < 0)
-			return 0;
-		stored[i] = (unsigned char)(hi << 4 | lo);
-	}
 	return CRYPTO_memcmp(hash, stored, HASH_LEN) == 0;
 }
 

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include "egress.h"
 
@@ -579,6 +580,36 @@ egress_rc_str(enum egress_rc rc)
 	case EG_TOO_LARGE: return "too large";
 	default: return "failed";
 	}
+}
+
+/*
+ * Appends s percent-encoded (RFC 3986: all but letters, digits and
+ * "-._~"), as libcurl escapes it, to buf (cap bytes, *off used), keeping
+ * it NUL-terminated.  s may be a secret: libcurl's copy is wiped.
+ * Returns 0, or -1 when buf is too small (buf then holds what fitted
+ * before, still terminated) or out of memory.
+ */
+int
+egress_escape(char *buf, size_t cap, size_t *off, const char *s)
+{
+	char	*e;
+	size_t	 n;
+	int	 rc = -1;
+
+	if (*off >= cap)
+		return -1;
+	buf[*off] = '\0';
+	if ((e = curl_easy_escape(NULL, s, 0)) == NULL)
+		return -1;
+	n = strlen(e);
+	if (*off + n < cap) {
+		memcpy(buf + *off, e, n + 1);
+		*off += n;
+		rc = 0;
+	}
+	OPENSSL_cleanse(e, n);
+	curl_free(e);
+	return rc;
 }
 
 void

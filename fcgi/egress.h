@@ -55,6 +55,7 @@ void		 egress_perform_many(const struct egress_req *, size_t, int,
 void		 egress_resp_free(struct egress_resp *);
 const char	*egress_rc_str(enum egress_rc);
 int		 egress_addr_allowed(const struct sockaddr *, socklen_t);
+int		 egress_escape(char *, size_t, size_t *, const char *);
 void		 egress_cleanup(void);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "../fcgi/http.h"
 #include "../db/token.h"
+#include "../fcgi/egress.h"
 #include "service.h"
 
 /* Value fields that are secrets whatever the type. */
@@ -696,37 +697,37 @@ probe_expand(const char *tmpl, json_object *value, int urlenc, char *out,
 	const char	*p, *end, *v;
 	char		 buf[1024];
 	size_t		 o = 0;
+	int		 rc = -1;
 
+	if (outsz == 0)
+		return -1;
 	for (p = tmpl; *p != '\0';) {
 		if (p[0] != '{' || p[1] != '{') {
 			if (o + 1 >= outsz)
-				return -1;
+				goto done;
 			out[o++] = *p++;
 			continue;
 		}
 		if ((end = strstr(p + 2, "}}")) == NULL)
-			return -1;
+			goto done;
 		if ((v = probe_var(value, p + 2, (size_t)(end - p - 2), buf,
 		    sizeof(buf))) == NULL || strpbrk(v, "\r\n") != NULL)
-			return -1;
-		for (; *v != '\0'; v++) {
-			if (urlenc && !((*v >= 'A' && *v <= 'Z') ||
-			    (*v >= 'a' && *v <= 'z') || (*v >= '0' &&
-			    *v <= '9') || strchr("-_.~", *v) != NULL)) {
-				if (o + 3 >= outsz)
-					return -1;
-				snprintf(out + o, 4, "%%%02X",
-				    (unsigned char)*v);
-				o += 3;
-			} else {
+			goto done;
+		if (urlenc) {
+			if (egress_escape(out, outsz, &o, v) == -1)
+				goto done;
+		} else {
+			for (; *v != '\0'; v++) {
 				if (o + 1 >= outsz)
-					return -1;
+					goto done;
 				out[o++] = *v;
 			}
 		}
 		p = end + 2;
 	}
-	out[o] = '\0';
+	rc = 0;
+done:
+	out[o < outsz ? o : outsz - 1] = '\0';
 	OPENSSL_cleanse(buf, sizeof(buf));
-	return 0;
+	return rc;
 }

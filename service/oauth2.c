@@ -25,30 +25,6 @@
 #include "../db/token.h"
 #include "service.h"
 
-/* Appends s percent-encoded (form style) to buf; 0, or -1 when full. */
-static int
-enc(char *buf, size_t cap, size_t *off, const char *s)
-{
-	static const char	hex[] = "0123456789ABCDEF";
-	unsigned char		c;
-
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if (*off + 4 >= cap)
-			return -1;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || strchr("-_.~", c) != NULL)
-			buf[(*off)++] = (char)c;
-		else {
-			buf[(*off)++] = '%';
-			buf[(*off)++] = hex[c >> 4];
-			buf[(*off)++] = hex[c & 15];
-		}
-	}
-	buf[*off] = '\0';
-	return 0;
-}
-
 /*
  * Appends "&k=v" (or "k=v" first, or after '?' or '&') to a query or
  * form in buf; nothing when v is NULL.  Returns 0, or -1 when full.
@@ -64,11 +40,11 @@ oauth2_form_param(char *buf, size_t cap, size_t *off, const char *k,
 	if (*off > 0 && buf[*off - 1] != '?' && buf[*off - 1] != '&')
 		buf[(*off)++] = '&';
 	buf[*off] = '\0';
-	if (enc(buf, cap, off, k) == -1 || *off + 2 >= cap)
+	if (egress_escape(buf, cap, off, k) == -1 || *off + 2 >= cap)
 		return -1;
 	buf[(*off)++] = '=';
 	buf[*off] = '\0';
-	return enc(buf, cap, off, v);
+	return egress_escape(buf, cap, off, v);
 }
 
 /*

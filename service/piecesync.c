@@ -80,27 +80,19 @@ wanted(const char *only, const char *name)
 	return 0;
 }
 
+/* s percent-encoded, a new string the caller frees; NULL on ENOMEM. */
 static char *
 url_escape(const char *s)
 {
-	static const char	hex[] = "0123456789ABCDEF";
-	char			*out, *o;
+	size_t	 cap = strlen(s) * 3 + 1, off = 0;
+	char	*out;
 
-	if ((out = malloc(strlen(s) * 3 + 1)) == NULL)
+	if ((out = malloc(cap)) == NULL)
 		return NULL;
-	for (o = out; *s != '\0'; s++) {
-		unsigned char	c = (unsigned char)*s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || strchr("-_.~", c) != NULL)
-			*o++ = (char)c;
-		else {
-			*o++ = '%';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
+	if (egress_escape(out, cap, &off, s) == -1) {
+		free(out);
+		return NULL;
 	}
-	*o = '\0';
 	return out;
 }
 
