@@ -72,25 +72,11 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static uint64_t
-slot_hash(char kind, const char *id)
-{
-	uint64_t	h = 1469598103934665603ULL;	/* FNV-1a */
-
-	h ^= (unsigned char)kind;
-	h *= 1099511628211ULL;
-	for (; *id != '\0'; id++) {
-		h ^= (unsigned char)*id;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* The entry kept for (kind, id), or NULL. */
 static struct memo *
 slot_find(char kind, const char *id)
 {
-	struct memo	*m = &memo[slot_hash(kind, id) % (MEMO_SLOTS / 2) * 2];
+	struct memo	*m = &memo[memo_hash(id, kind) % (MEMO_SLOTS / 2) * 2];
 
 	if (m[0].kind == kind && strcmp(m[0].id, id) == 0)
 		return &m[0];
@@ -103,7 +89,7 @@ slot_find(char kind, const char *id)
 static struct memo *
 slot_for(char kind, const char *id)
 {
-	struct memo	*m = &memo[slot_hash(kind, id) % (MEMO_SLOTS / 2) * 2];
+	struct memo	*m = &memo[memo_hash(id, kind) % (MEMO_SLOTS / 2) * 2];
 	struct memo	*f;
 
 	if ((f = slot_find(kind, id)) != NULL)

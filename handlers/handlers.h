@@ -6,6 +6,8 @@
 #ifndef APCONN_HANDLERS_H
 #define APCONN_HANDLERS_H
 
+#include <stdint.h>
+
 #include "../fcgi/http.h"
 #include "../db/db.h"
 #include "../service/service.h"
@@ -95,6 +97,9 @@ int	h_conn_test(struct req *, struct resp *);
 int	h_conn_test_saved(struct req *, struct resp *);
 int	h_integ_test(struct req *, struct resp *);
 int	h_integ_test_saved(struct req *, struct resp *);
+
+/* memohash.c */
+uint64_t	 memo_hash(const char *, char);
 
 /* rescache.c: the executor's resolutions granted, until taken back */
 struct resolved {

@@ -35,22 +35,10 @@ struct listcache_slot {
 
 static struct listcache_slot	slots[LISTCACHE_SLOTS];
 
-static uint64_t
-key_hash(const char *key)
-{
-	uint64_t	h = 1469598103934665603ULL;	/* FNV-1a */
-
-	for (; *key != '\0'; key++) {
-		h ^= (unsigned char)*key;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static struct listcache_slot *
 slot_of(const char *key)
 {
-	return &slots[key_hash(key) % LISTCACHE_SLOTS];
+	return &slots[memo_hash(key, 0) % LISTCACHE_SLOTS];
 }
 
 static void

@@ -37,22 +37,10 @@ struct rescache_slot {
 
 static struct rescache_slot	slots[RESCACHE_SLOTS];
 
-static uint64_t
-key_hash(const char *key)
-{
-	uint64_t	h = 1469598103934665603ULL;	/* FNV-1a */
-
-	for (; *key != '\0'; key++) {
-		h ^= (unsigned char)*key;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static struct rescache_slot *
 slot_of(const char *key)
 {
-	return &slots[key_hash(key) % RESCACHE_SLOTS];
+	return &slots[memo_hash(key, 0) % RESCACHE_SLOTS];
 }
 
 static void
