@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <sys/time.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +20,8 @@
 #include "metrics.h"
 #include "serve.h"
 
+#define IDLE_WAKE_S	1
+
 volatile sig_atomic_t	serve_quit;
 
 static void
@@ -28,9 +32,16 @@ on_term(int sig)
 	FCGX_ShutdownPending();
 }
 
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
 /*
  * SIGTERM and SIGINT end the worker after the request in progress; they
  * interrupt accept() (no SA_RESTART), so an idle worker leaves at once.
+ * SIGALRM only interrupts an idle accept() (idle_timer()).
  */
 void
 serve_signals(void)
@@ -43,6 +54,8 @@ serve_signals(void)
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
@@ -124,6 +137,26 @@ access_log(const struct req *r, int status, long us)
  * Serves requests on w->listen_fd until serve_quit is set.  Returns 0 on
  * an orderly stop, -1 when accept fails for good.
  */
+/*
+ * Arms (on) or disarms the alarm that wakes a worker idle in accept()
+ * every IDLE_WAKE_S seconds, so that w->after() runs while no request
+ * comes: notifications are read as they arrive, not piled up, and uses
+ * are written.  Armed only around accept(): no request's system call is
+ * ever interrupted.
+ */
+static void
+idle_timer(const struct worker *w, int on)
+{
+	struct itimerval	it;
+
+	if (w->after == NULL)
+		return;
+	memset(&it, 0, sizeof(it));
+	if (on)
+		it.it_value.tv_sec = IDLE_WAKE_S;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
 int
 serve(const struct worker *w)
 {
@@ -142,13 +175,23 @@ serve(const struct worker *w)
 	}
 	arena_init(&a, ARENA_MAX);
 	while (!serve_quit) {
+		idle_timer(w, 1);
 		if (FCGX_Accept_r(&f) < 0) {
-			if (serve_quit || errno == EINTR)
+			idle_timer(w, 0);
+			if (serve_quit)
 				continue;
+			if (errno == EINTR) {
+				if (w->after != NULL) {
+					w->after(w->db, &a);
+					arena_reset(&a);
+				}
+				continue;
+			}
 			log_warn("accept");
 			rc = -1;
 			break;
 		}
+		idle_timer(w, 0);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		memset(&resp, 0, sizeof(resp));
 		status = req_init(&r, &a, f.envp);

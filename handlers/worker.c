@@ -15,9 +15,14 @@ handlers_listen(struct db *db)
 	db_listen(db, "apconn_conn", rescache_notify, NULL);
 }
 
-/* After an answer: the uses of credentials, written in batches. */
+/*
+ * After an answer, and every second while idle: the notifications that
+ * arrived, taken in (not left to pile up in the socket and in libpq's
+ * buffer), and the uses of credentials, written in batches.
+ */
 void
 handlers_after(struct db *db, struct arena *a)
 {
+	(void)db_drain(db);
 	credmemo_flush(db, a);
 }
