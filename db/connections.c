@@ -15,37 +15,6 @@
 #include "../fcgi/jsonw.h"
 #include "dbi.h"
 
-/* Runs s; DB_NOTFOUND when it returned no row. */
-static enum db_rc
-one_row(struct db *db, PGresult **res, enum stmt s, const char *const *v)
-{
-	enum db_rc	rc;
-
-	if ((rc = db_exec(db, res, s, v)) != DB_OK)
-		return rc;
-	if (PQntuples(*res) == 0) {
-		PQclear(*res);
-		*res = NULL;
-		return DB_NOTFOUND;
-	}
-	return DB_OK;
-}
-
-/* Runs s and copies column 0 of its one row into *out. */
-static enum db_rc
-one_text(struct db *db, struct arena *a, enum stmt s, const char *const *v,
-    char **out)
-{
-	PGresult	*res;
-	enum db_rc	 rc;
-
-	if ((rc = one_row(db, &res, s, v)) != DB_OK)
-		return rc;
-	*out = db_copy(a, res, 0, 0);
-	PQclear(res);
-	return *out != NULL ? DB_OK : DB_ERROR;
-}
-
 /* The id and status of owner's connection with external id ext. */
 enum db_rc
 db_conn_find(struct db *db, struct arena *a, const char *owner,
@@ -55,7 +24,7 @@ db_conn_find(struct db *db, struct arena *a, const char *owner,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = one_row(db, &res, STMT_CONN_FIND, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_CONN_FIND, v)) != DB_OK)
 		return rc;
 	*id = db_copy(a, res, 0, 0);
 	*status = db_copy(a, res, 0, 1);
@@ -73,7 +42,7 @@ db_conn_insert(struct db *db, struct arena *a, const struct conn_write *w,
 	    w->status, w->value.kid, w->value.iv, w->value.ct, w->value.tag,
 	    w->metadata, w->value.beside };
 
-	return one_text(db, a, STMT_CONN_INSERT, v, json);
+	return db_exec_text(db, a, STMT_CONN_INSERT, v, json);
 }
 
 /* Rewrites the connection w->id of w->owner; DB_NOTFOUND if it is gone. */
@@ -86,7 +55,7 @@ db_conn_update(struct db *db, struct arena *a, const struct conn_write *w,
 	    w->value.iv, w->value.ct, w->value.tag, w->metadata,
 	    w->value.beside };
 
-	return one_text(db, a, STMT_CONN_UPDATE, v, json);
+	return db_exec_text(db, a, STMT_CONN_UPDATE, v, json);
 }
 
 /* Reads owner's connection id with its sealed value and references. */
@@ -99,7 +68,7 @@ db_conn_get(struct db *db, struct arena *a, const char *id,
 	enum db_rc	 rc;
 
 	memset(c, 0, sizeof(*c));
-	if ((rc = one_row(db, &res, STMT_CONN_GET, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_CONN_GET, v)) != DB_OK)
 		return rc;
 	c->json = db_copy(a, res, 0, 0);
 	c->kid = db_copy(a, res, 0, 1);
@@ -123,7 +92,7 @@ db_conn_rename(struct db *db, struct arena *a, const char *id,
 {
 	const char	*v[4] = { id, owner, name, metadata };
 
-	return one_text(db, a, STMT_CONN_RENAME, v, json);
+	return db_exec_text(db, a, STMT_CONN_RENAME, v, json);
 }
 
 /* Replaces the sealed value; the connection becomes ACTIVE. */
@@ -135,7 +104,7 @@ db_conn_set_value(struct db *db, struct arena *a, const char *id,
 	const char	*v[9] = { id, owner, name, s->kid, s->iv, s->ct, s->tag,
 	    metadata, s->beside };
 
-	return one_text(db, a, STMT_CONN_SET_VALUE, v, json);
+	return db_exec_text(db, a, STMT_CONN_SET_VALUE, v, json);
 }
 
 /* Records a test's outcome: status and (for ERROR) why. */
@@ -145,7 +114,7 @@ db_conn_set_status(struct db *db, struct arena *a, const char *id,
 {
 	const char	*v[4] = { id, owner, status, reason };
 
-	return one_text(db, a, STMT_CONN_SET_STATUS, v, json);
+	return db_exec_text(db, a, STMT_CONN_SET_STATUS, v, json);
 }
 
 /* The ids of the workflows that reference owner's connection id. */
@@ -155,7 +124,7 @@ db_conn_refs(struct db *db, struct arena *a, const char *id,
 {
 	const char	*v[2] = { id, owner };
 
-	return one_text(db, a, STMT_CONN_REFS, v, json);
+	return db_exec_text(db, a, STMT_CONN_REFS, v, json);
 }
 
 /* Deletes owner's connection id; *json = the workflows that used it. */
@@ -165,7 +134,7 @@ db_conn_delete(struct db *db, struct arena *a, const char *id,
 {
 	const char	*v[2] = { id, owner };
 
-	return one_text(db, a, STMT_CONN_DELETE, v, json);
+	return db_exec_text(db, a, STMT_CONN_DELETE, v, json);
 }
 
 /*
@@ -189,7 +158,7 @@ db_conn_delete_unreferenced(struct db *db, struct arena *a, const char *id,
 	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
 	if ((rc = db_refs_lock(db, owner)) == DB_OK &&
-	    (rc = one_text(db, a, STMT_CONN_DELETE_UNREF, v, &json)) ==
+	    (rc = db_exec_text(db, a, STMT_CONN_DELETE_UNREF, v, &json)) ==
 	    DB_OK)
 		rc = db_commit(db);
 	if (rc != DB_OK)
@@ -343,7 +312,7 @@ db_piece_auth(struct db *db, struct arena *a, const char *name,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = one_row(db, &res, STMT_PIECE_AUTH, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_PIECE_AUTH, v)) != DB_OK)
 		return rc;
 	*ver = db_copy(a, res, 0, 0);
 	*auth = db_copy(a, res, 0, 1);
@@ -360,7 +329,7 @@ db_probe_get(struct db *db, struct arena *a, const char *piece,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = one_row(db, &res, STMT_PROBE_GET, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_PROBE_GET, v)) != DB_OK)
 		return rc;
 	p->method = db_copy(a, res, 0, 0);
 	p->url = db_copy(a, res, 0, 1);
@@ -377,7 +346,7 @@ db_integ_list(struct db *db, struct arena *a, const char *owner,
 {
 	const char	*v[2] = { owner, type };
 
-	return one_text(db, a, STMT_INTEG_LIST, v, json);
+	return db_exec_text(db, a, STMT_INTEG_LIST, v, json);
 }
 
 /*
@@ -393,7 +362,7 @@ db_conn_lock(struct db *db, struct arena *a, const char *id,
 	enum db_rc	 rc;
 
 	memset(c, 0, sizeof(*c));
-	if ((rc = one_row(db, &res, STMT_CONN_LOCK, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_CONN_LOCK, v)) != DB_OK)
 		return rc;
 	c->kid = db_copy(a, res, 0, 0);
 	c->iv = db_copy(a, res, 0, 1);

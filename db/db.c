@@ -482,6 +482,43 @@ db_exec_format(struct db *db, PGresult **out, enum stmt s,
 	return rc;
 }
 
+/*
+ * db_exec() of a statement that answers one row, or a command that
+ * changes rows: DB_NOTFOUND (*out NULL) when it answered or changed none.
+ */
+enum db_rc
+db_exec_one(struct db *db, PGresult **out, enum stmt s,
+    const char *const *vals)
+{
+	enum db_rc	rc;
+
+	if ((rc = db_exec(db, out, s, vals)) != DB_OK)
+		return rc;
+	if (PQresultStatus(*out) == PGRES_TUPLES_OK ? PQntuples(*out) == 0 :
+	    strcmp(PQcmdTuples(*out), "0") == 0) {
+		PQclear(*out);
+		*out = NULL;
+		return DB_NOTFOUND;
+	}
+	return DB_OK;
+}
+
+/* db_exec_one(), its row's first column copied into *text (in a). */
+enum db_rc
+db_exec_text(struct db *db, struct arena *a, enum stmt s,
+    const char *const *vals, char **text)
+{
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	*text = NULL;
+	if ((rc = db_exec_one(db, &res, s, vals)) != DB_OK)
+		return rc;
+	*text = db_copy(a, res, 0, 0);
+	PQclear(res);
+	return *text != NULL ? DB_OK : DB_ERROR;
+}
+
 static enum db_rc
 db_simple(struct db *db, const char *sql)
 {

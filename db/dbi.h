@@ -28,6 +28,10 @@ enum db_rc	 db_exec(struct db *, PGresult **, enum stmt,
 		    const char *const *);
 enum db_rc	 db_exec_format(struct db *, PGresult **, enum stmt,
 		    const char *const *, int);
+enum db_rc	 db_exec_one(struct db *, PGresult **, enum stmt,
+		    const char *const *);
+enum db_rc	 db_exec_text(struct db *, struct arena *, enum stmt,
+		    const char *const *, char **);
 char		*db_copy(struct arena *, const PGresult *, int, int);
 PGconn		*db_connect_raw(const char *, char *, size_t);
 

@@ -13,23 +13,6 @@
 #include "dbi.h"
 #include "token.h"
 
-/* Runs s and answers DB_NOTFOUND when it returned no row or changed none. */
-static enum db_rc
-exec_one(struct db *db, PGresult **res, enum stmt s, const char *const *v)
-{
-	enum db_rc	rc;
-
-	if ((rc = db_exec(db, res, s, v)) != DB_OK)
-		return rc;
-	if (PQresultStatus(*res) == PGRES_TUPLES_OK ? PQntuples(*res) == 0 :
-	    strcmp(PQcmdTuples(*res), "0") == 0) {
-		PQclear(*res);
-		*res = NULL;
-		return DB_NOTFOUND;
-	}
-	return DB_OK;
-}
-
 /*
  * Creates a user (email and name may be NULL).  On DB_OK u holds the new
  * id and creation time; an email in use is DB_CONFLICT.
@@ -46,7 +29,7 @@ db_user_create(struct db *db, struct arena *a, const char *email,
 	if (id_new(id) == -1)
 		return DB_ERROR;
 	v[0] = id, v[1] = email, v[2] = name, v[3] = anonymous ? "t" : "f";
-	if ((rc = exec_one(db, &res, STMT_USER_INSERT, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_USER_INSERT, v)) != DB_OK)
 		return rc;
 	u->id = arena_strdup(a, id);
 	u->created_at = db_copy(a, res, 0, 0);
@@ -62,7 +45,7 @@ db_user_resolve(struct db *db, struct arena *a, const char *key, char **id)
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = exec_one(db, &res, STMT_USER_RESOLVE, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_USER_RESOLVE, v)) != DB_OK)
 		return rc;
 	*id = db_copy(a, res, 0, 0);
 	PQclear(res);
@@ -118,7 +101,7 @@ db_cred_get(struct db *db, struct arena *a, int is_session, const char *id,
 	enum db_rc	 rc;
 
 	memset(c, 0, sizeof(*c));
-	if ((rc = exec_one(db, &res, is_session ? STMT_SESSION_AUTH :
+	if ((rc = db_exec_one(db, &res, is_session ? STMT_SESSION_AUTH :
 	    STMT_APIKEY_AUTH, v)) != DB_OK)
 		return rc;
 	c->hashhex = db_copy(a, res, 0, 0);
@@ -206,7 +189,7 @@ db_session_create_for_key(struct db *db, struct arena *a, const char *key_id,
 		return DB_ERROR;
 	snprintf(d, sizeof(d), "%d", days);
 	v[0] = id, v[1] = key_id, v[2] = hash, v[3] = d;
-	if ((rc = exec_one(db, &res, STMT_SESSION_INSERT_KEY, v)) == DB_OK) {
+	if ((rc = db_exec_one(db, &res, STMT_SESSION_INSERT_KEY, v)) == DB_OK) {
 		*expires = db_copy(a, res, 0, 0);
 		*maxage = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 		PQclear(res);
@@ -224,7 +207,7 @@ revoke(struct db *db, enum stmt s, const char *id)
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = exec_one(db, &res, s, v)) == DB_OK)
+	if ((rc = db_exec_one(db, &res, s, v)) == DB_OK)
 		PQclear(res);
 	return rc;
 }

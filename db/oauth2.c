@@ -33,12 +33,8 @@ db_oauth2_state_callback(struct db *db, struct arena *a, const char *hash,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = db_exec(db, &res, STMT_OAUTH2_STATE_CHECK, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_OAUTH2_STATE_CHECK, v)) != DB_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return DB_NOTFOUND;
-	}
 	*user = db_copy(a, res, 0, 0);
 	*piece = db_copy(a, res, 0, 1);
 	PQclear(res);
@@ -54,12 +50,8 @@ db_oauth2_state_use(struct db *db, const char *hash, const char *user,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = db_exec(db, &res, STMT_OAUTH2_STATE_USE, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_OAUTH2_STATE_USE, v)) != DB_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return DB_NOTFOUND;
-	}
 	*pkce = *PQgetvalue(res, 0, 0) == 't';
 	PQclear(res);
 	return DB_OK;
@@ -93,12 +85,8 @@ db_oauth2_state_take(struct db *db, struct arena *a, const char *hash,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = db_exec(db, &res, STMT_OAUTH2_STATE_TAKE, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_OAUTH2_STATE_TAKE, v)) != DB_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return DB_NOTFOUND;
-	}
 	t->user_id = db_copy(a, res, 0, 0);
 	t->piece_name = db_copy(a, res, 0, 1);
 	t->piece_version = db_copy(a, res, 0, 2);
@@ -125,12 +113,8 @@ db_oauth2_state_flow(struct db *db, struct arena *a, const char *hash,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = db_exec(db, &res, STMT_OAUTH2_STATE_FLOW, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_OAUTH2_STATE_FLOW, v)) != DB_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return DB_NOTFOUND;
-	}
 	*flow = db_copy(a, res, 0, 0);
 	PQclear(res);
 	return *flow ? DB_OK : DB_ERROR;
@@ -159,12 +143,8 @@ db_oauth_app_get(struct db *db, struct arena *a, const char *piece,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = db_exec(db, &res, STMT_OAUTH_APP_GET, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_OAUTH_APP_GET, v)) != DB_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return DB_NOTFOUND;
-	}
 	*client_id = db_copy(a, res, 0, 0);
 	s->kid = db_copy(a, res, 0, 1);
 	s->iv = db_copy(a, res, 0, 2);

@@ -35,12 +35,8 @@ db_piece_get(struct db *db, struct arena *a, const char *name,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = db_exec(db, &res, STMT_PIECE_GET, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_PIECE_GET, v)) != DB_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return DB_NOTFOUND;
-	}
 	*json = db_copy(a, res, 0, 0);
 	PQclear(res);
 	return *json ? DB_OK : DB_ERROR;

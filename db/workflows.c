@@ -19,12 +19,8 @@ text0(struct db *db, struct arena *a, enum stmt s, const char *const *v,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = db_exec(db, &res, s, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, s, v)) != DB_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return DB_NOTFOUND;
-	}
 	*out = db_copy(a, res, 0, 0);
 	PQclear(res);
 	return *out ? DB_OK : DB_ERROR;
@@ -149,12 +145,8 @@ db_wf_get(struct db *db, struct arena *a, const char *id, char **json,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = db_exec(db, &res, STMT_WF_GET, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_WF_GET, v)) != DB_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return DB_NOTFOUND;
-	}
 	*json = db_copy(a, res, 0, 0);
 	*owner = db_copy(a, res, 0, 1);
 	*visibility = db_copy(a, res, 0, 2);
@@ -217,12 +209,8 @@ db_wf_current(struct db *db, struct arena *a, const char *owner, char **json,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = db_exec(db, &res, STMT_WF_CURRENT, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_WF_CURRENT, v)) != DB_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return DB_NOTFOUND;
-	}
 	*json = db_copy(a, res, 0, 0);
 	*id = db_copy(a, res, 0, 1);
 	PQclear(res);
@@ -248,12 +236,8 @@ db_wf_validate(struct db *db, struct arena *a, const char *id, char **owner,
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if ((rc = db_exec(db, &res, STMT_WF_VALIDATE, v)) != DB_OK)
+	if ((rc = db_exec_one(db, &res, STMT_WF_VALIDATE, v)) != DB_OK)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return DB_NOTFOUND;
-	}
 	*owner = db_copy(a, res, 0, 0);
 	*json = db_copy(a, res, 0, 1);
 	PQclear(res);
