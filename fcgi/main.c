@@ -560,6 +560,8 @@ main(int argc, char *argv[])
 	 * numbering of what the features register.
 	 */
 	handlers_metrics_init();
+	if (owner_epoch_init() == -1)
+		log_warnx("cannot map the owners' change counters");
 	if (metrics_create(routes, groups[0].listen != NULL) == -1)
 		log_warnx("metrics: cannot map the shared counters");
 	/* The master, or the one process spawn-fcgi started. */

@@ -167,6 +167,7 @@ h_conn_list(struct req *r, struct resp *resp)
 	const char	*t, *dir, *kept;
 	char		*cur, *next, *prev, *key;
 	unsigned long	 mark;
+	uint64_t	 epoch;
 	enum db_rc	 rc;
 	int		 status;
 
@@ -180,6 +181,7 @@ h_conn_list(struct req *r, struct resp *resp)
 	}
 	metrics_count(metric_listcache, LISTCACHE_MISS, 1);
 	mark = db_heard_mark(r->db);
+	epoch = owner_epoch(q.owner);
 	t = q.cursor_time;
 	dir = q.direction;
 	if ((rc = db_conn_list(r->db, r->arena, &q, &p)) != DB_OK)
@@ -201,7 +203,7 @@ h_conn_list(struct req *r, struct resp *resp)
 	    next ? next : "null", ",\"previous\":", prev ? prev : "null", "}",
 	    (char *)NULL);
 	if (key != NULL && cur != NULL)
-		listcache_put(r->db, mark, key, q.owner, cur);
+		listcache_put(r->db, mark, epoch, key, q.owner, cur);
 	return resp_raw(resp, 200, cur);
 }
 

@@ -57,5 +57,9 @@ dispatch(struct req *r, struct resp *resp)
 			return resp_error(resp, 400, "invalid_json",
 			    "request body must be a JSON object");
 	}
-	return rt->fn(r, resp);
+	status = rt->fn(r, resp);
+	/* Before the answer: the host's workers see the change at once. */
+	if (r->method != M_GET && r->method != M_HEAD && r->authed)
+		owner_epoch_raise(r->who.user_id);
+	return status;
 }

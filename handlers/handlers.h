@@ -98,6 +98,11 @@ int	h_conn_test_saved(struct req *, struct resp *);
 int	h_integ_test(struct req *, struct resp *);
 int	h_integ_test_saved(struct req *, struct resp *);
 
+/* ownerepoch.c: a host's workers told at once of an owner's changes */
+int		 owner_epoch_init(void);
+uint64_t	 owner_epoch(const char *);
+void		 owner_epoch_raise(const char *);
+
 /* memohash.c */
 uint64_t	 memo_hash(const char *, char);
 
@@ -110,16 +115,16 @@ struct resolved {
 char		*rescache_key(struct arena *, const char *, const char *,
 		    const char *);
 const struct resolved *rescache_find(struct db *, const char *, long long);
-void		 rescache_put(struct db *, unsigned long, const char *,
-		    const struct resolved *, const char *);
+void		 rescache_put(struct db *, unsigned long, uint64_t,
+		    const char *, const struct resolved *, const char *);
 void		 rescache_notify(void *, const char *, const char *);
 void		 rescache_clear(void);
 
 /* listcache.c */
 const char	*listcache_find(struct db *, const char *);
 void		 listcache_notify(void *, const char *, const char *);
-void		 listcache_put(struct db *, unsigned long, const char *,
-		    const char *,
+void		 listcache_put(struct db *, unsigned long, uint64_t,
+		    const char *, const char *,
 		    const char *);
 void		 listcache_clear(void);
 

@@ -30,6 +30,7 @@ struct listcache_slot {
 	char		*key;		/* NULL: empty */
 	char		*owner;
 	unsigned long	 session;	/* db_session() it was read in */
+	uint64_t	 epoch;		/* owner_epoch() before its query */
 	char		*page;
 };
 
@@ -64,7 +65,7 @@ listcache_find(struct db *db, const char *key)
 	s = slot_of(key);
 	if (s->key == NULL || strcmp(s->key, key) != 0)
 		return NULL;
-	if (s->session != db_session(db)) {
+	if (s->session != db_session(db) || s->epoch != owner_epoch(s->owner)) {
 		slot_drop(s);
 		return NULL;
 	}
@@ -74,14 +75,15 @@ listcache_find(struct db *db, const char *key)
 /*
  * Keeps page under key for owner, replacing what its slot held, when
  * nothing was heard since mark (db_heard_mark() before the page's query)
- * on the connection it was read on, which hears every notification.  A
+ * on the connection it was read on, which hears every notification;
+ * epoch is the owner's owner_epoch() before that query.  A
  * page over
  * LISTCACHE_PAGE_MAX, or one that cannot be copied, is not kept (and the
  * slot's entry for key, if any, is dropped).
  */
 void
-listcache_put(struct db *db, unsigned long mark, const char *key,
-    const char *owner, const char *page)
+listcache_put(struct db *db, unsigned long mark, uint64_t epoch,
+    const char *key, const char *owner, const char *page)
 {
 	struct listcache_slot	*s = slot_of(key);
 	size_t			 klen, olen, plen;
@@ -100,6 +102,7 @@ listcache_put(struct db *db, unsigned long mark, const char *key,
 	s->owner = memcpy(mem + klen, owner, olen);
 	s->page = memcpy(mem + klen + olen, page, plen);
 	s->session = db_session(db);
+	s->epoch = epoch;
 }
 
 /* Drops every page (a lost connection; tests). */

@@ -322,6 +322,8 @@ h_oauth2_callback(struct req *r, struct resp *resp)
 			return back_to_app(r, resp, "error",
 			    strncmp(f.code, "database_", 9) == 0 ?
 			    "internal" : f.code);
+		/* A GET that wrote: the state's owner (c.owner now). */
+		owner_epoch_raise(c.owner);
 		return back_to_app(r, resp, "connection", ext);
 	}
 	if (err != NULL) {

@@ -31,6 +31,7 @@
 struct rescache_slot {
 	char		*key;		/* NULL: empty; one allocation */
 	unsigned long	 session;	/* db_session() it was read in */
+	uint64_t	 epoch;		/* owner_epoch() before its query */
 	long long	 due;		/* -1: never */
 	struct resolved	 r;
 };
@@ -79,7 +80,7 @@ rescache_find(struct db *db, const char *key, long long now)
 	s = slot_of(key);
 	if (s->key == NULL || strcmp(s->key, key) != 0)
 		return NULL;
-	if (s->session != db_session(db)) {
+	if (s->session != db_session(db) || s->epoch != owner_epoch(s->r.owner)) {
 		slot_drop(s);
 		return NULL;
 	}
@@ -100,12 +101,12 @@ put_str(char **at, const char *s)
 /*
  * Keeps the granted resolution r under key, when nothing was heard since
  * mark (db_heard_mark() before its statement) on the connection it was
- * read on.  due: the value's "due" as stored (NULL: never).  Nothing is
+ * read on; epoch is its owner's owner_epoch() before that statement.  due: the value's "due" as stored (NULL: never).  Nothing is
  * kept for a large value, or when out of memory.
  */
 void
-rescache_put(struct db *db, unsigned long mark, const char *key,
-    const struct resolved *r, const char *due)
+rescache_put(struct db *db, unsigned long mark, uint64_t epoch,
+    const char *key, const struct resolved *r, const char *due)
 {
 	struct rescache_slot	*s = slot_of(key);
 	const char		*f[10] = { key, r->owner, r->id, r->type,
@@ -135,6 +136,7 @@ rescache_put(struct db *db, unsigned long mark, const char *key,
 	s->r.keys = put_str(&at, r->keys);
 	s->due = due != NULL ? strtoll(due, NULL, 10) : -1;
 	s->session = db_session(db);
+	s->epoch = epoch;
 }
 
 /* Drops every entry (a lost connection; tests). */

@@ -243,7 +243,14 @@ h_wf_credentials(struct req *r, struct resp *resp)
 			kept.ct = t.sealed.ct;
 			kept.tag = t.sealed.tag;
 			kept.keys = t.keys;
-			rescache_put(r->db, mark, key, &kept, t.due);
+			/*
+			 * The owner is known only now: a change of the
+			 * owner's committed after the statement read and
+			 * counted before this line is left to its
+			 * notification.
+			 */
+			rescache_put(r->db, mark, owner_epoch(t.owner), key,
+			    &kept, t.due);
 		}
 		if ((v = vault_open_row(&c, t.id, &t.sealed)) == NULL)
 			return refuse(r, resp, &au, "value_unreadable", 500,

@@ -53,7 +53,7 @@ conn_store(struct core *c, struct fail *f, struct conn_write *w,
 			id = arena_strdup(c->arena, newid);
 		}
 		w->id = id;
-		if (id == NULL || vault_seal(c, id, value, &s) == -1)
+		if (id == NULL || conn_value_seal(c, id, value, &s) == -1)
 			return fail_internal(f);
 		w->value = s;
 		rc = exists ? db_conn_update(c->db, c->arena, w, &json) :
@@ -342,7 +342,7 @@ conn_apply_config(struct core *c, struct fail *f, const char *id,
 	if (strcmp(row.type, "NO_AUTH") != 0 && conn_check_value(c, f,
 	    row.piece_name, NULL, row.type, next, &legacy, &found) == -1)
 		return -1;
-	if (vault_seal(c, id, next, &s) == -1)
+	if (conn_value_seal(c, id, next, &s) == -1)
 		return fail_internal(f);
 	rc = db_conn_set_value(c->db, c->arena, id, c->owner, name, &s,
 	    legacy ? "{\"validated\":false}" : NULL, &json);

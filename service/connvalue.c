@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -479,6 +480,39 @@ value_copy_member(json_object *dst, const char *k, json_object *src,
 		json_object_object_add(dst, k, c);
 }
 
+/* Member k of o as an integer (strings coerced), 0 when absent. */
+static long long
+int_member(json_object *o, const char *k)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
+		return 0;
+	return json_object_get_int64(v);
+}
+
+/*
+ * When the access token of OAuth2 value v becomes due for refresh: its
+ * expiry less min(15 minutes, expires_in / 2), in seconds since the
+ * epoch; -1 for a value that says nothing of its expiry, or whose due
+ * time lies past what a long long holds (never due).
+ */
+long long
+conn_value_due_at(json_object *v)
+{
+	long long	exp = int_member(v, "expires_in"),
+			claimed = int_member(v, "claimed_at");
+	long long	margin;
+
+	if (exp <= 0 || claimed <= 0)
+		return -1;
+	margin = exp / 2 < 900 ? exp / 2 : 900;
+	/* Both from the stored value: claimed + exp may not fit. */
+	if (exp - margin > LLONG_MAX - claimed)
+		return -1;
+	return claimed + (exp - margin);
+}
+
 /* Value keys that stay on the server: what renews or re-creates a token. */
 const char *const conn_value_server_only[] = {
 	"refresh_token", "client_secret", "code", "code_verifier",
@@ -489,7 +523,7 @@ const char *const conn_value_server_only[] = {
  * What is stored in the clear beside value's seal, so that a resolution
  * can be decided and audited without opening it: {"keys": the names of
  * the keys a resolution hands out, "due": when an OAuth2 token becomes
- * due for refresh (oauth2_due_at(); absent when never)}.  Returns arena
+ * due for refresh (conn_value_due_at(); absent when never)}.  Returns arena
  * text, or NULL when out of memory (the value is then stored without it
  * and resolutions open it first).
  */
@@ -516,12 +550,26 @@ conn_value_beside(struct arena *a, json_object *value)
 		if (conn_value_server_only[i] == NULL)
 			json_object_array_add(keys, json_object_new_string(k));
 	}
-	if ((due = oauth2_due_at(value)) != -1)
+	if ((due = conn_value_due_at(value)) != -1)
 		json_object_object_add(o, "due", json_object_new_int64(due));
 	s = arena_strdup(a, json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return s;
+}
+
+/*
+ * Seals connection value under its id (vault_seal()) with what is stored
+ * beside it (conn_value_beside()).  Returns 0, or -1 (nothing usable).
+ */
+int
+conn_value_seal(struct core *c, const char *id, json_object *value,
+    struct sealed_ref *out)
+{
+	if (vault_seal(c, id, value, out) == -1)
+		return -1;
+	out->beside = conn_value_beside(c->arena, value);
+	return 0;
 }
 
 /*

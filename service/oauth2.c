@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -442,32 +441,11 @@ num(json_object *o, const char *k)
 	return json_object_get_int64(v);	/* strings are coerced */
 }
 
-/*
- * When the access token of OAuth2 value v becomes due for refresh: its
- * expiry less min(15 minutes, expires_in / 2), in seconds since the
- * epoch; -1 for a value that says nothing of its expiry, or whose due
- * time lies past what a long long holds (never due).
- */
-long long
-oauth2_due_at(json_object *v)
-{
-	long long	exp = num(v, "expires_in"), claimed = num(v, "claimed_at");
-	long long	margin;
-
-	if (exp <= 0 || claimed <= 0)
-		return -1;
-	margin = exp / 2 < 900 ? exp / 2 : 900;
-	/* Both from the stored value: claimed + exp may not fit. */
-	if (exp - margin > LLONG_MAX - claimed)
-		return -1;
-	return claimed + (exp - margin);
-}
-
 /* 1 when the access token of OAuth2 value v is due at now, else 0. */
 int
 oauth2_due(json_object *v, long long now)
 {
-	long long	at = oauth2_due_at(v);
+	long long	at = conn_value_due_at(v);
 
 	return at != -1 && now >= at;
 }
@@ -585,7 +563,7 @@ conn_fresh(struct core *c, struct fail *f, const char *id, struct fresh *out)
 		if (grant != NULL)
 			json_object_object_add(got, "grant_type",
 			    json_object_new_string(grant));
-		if (vault_seal(c, id, got, &s) == -1 ||
+		if (conn_value_seal(c, id, got, &s) == -1 ||
 		    (rc = db_conn_refreshed(c->db, id, c->owner, &s, "ACTIVE",
 		    NULL)) != DB_OK || (rc = db_commit(c->db)) != DB_OK) {
 			db_rollback(c->db);

@@ -111,6 +111,9 @@ void		 value_copy_member(json_object *, const char *, json_object *,
 json_object	*conn_value_without(json_object *, const char *const []);
 extern const char *const conn_value_server_only[];
 const char	*conn_value_beside(struct arena *, json_object *);
+long long	 conn_value_due_at(json_object *);
+int		 conn_value_seal(struct core *, const char *, json_object *,
+		    struct sealed_ref *);
 json_object	*conn_value_with_config(json_object *, const char *,
 		    json_object *);
 int		 probe_expand(const char *, json_object *, int, char *, size_t);
@@ -173,7 +176,6 @@ json_object *oauth2_def(struct core *, struct fail *, const char *,
 int	oauth2_exchange(struct core *, struct fail *, const char *,
 	    const char *, json_object *, json_object **);
 int	oauth2_due(json_object *, long long);
-long long oauth2_due_at(json_object *);
 int	conn_fresh(struct core *, struct fail *, const char *,
 	    struct fresh *);
 

@@ -17,7 +17,7 @@
 
 /*
  * Seals value under additional data aad (a connection id); out's fields
- * live in the core's arena, out->beside conn_value_beside() of an object.  The serialisation json-c keeps in value is
+ * live in the core's arena (out->beside NULL: conn_value_seal() adds it).  The serialisation json-c keeps in value is
  * wiped.  Returns 0, or -1 (no key ring, or the seal failed).
  */
 int
@@ -43,8 +43,7 @@ vault_seal(struct core *c, const char *aad, json_object *value,
 	out->iv = arena_strdup(c->arena, s.iv);
 	out->tag = arena_strdup(c->arena, s.tag);
 	out->ct = arena_strdup(c->arena, s.ct);
-	out->beside = json_object_is_type(value, json_type_object) ?
-	    conn_value_beside(c->arena, value) : NULL;
+	out->beside = NULL;
 	sealed_free(&s);
 	return out->kid && out->iv && out->tag && out->ct ? 0 : -1;
 }

@@ -175,10 +175,11 @@ pg_private() {
 	export DATABASE_URL
 }
 
-# pg_up / pg_down: start or stop the private cluster.
+# pg_up / pg_down: start or stop the private cluster (PG_EXTRA_OPTS: more
+# server options).
 pg_up() {
 	"$PGBIN/pg_ctl" -D "$TMP/pg" -w -t 30 -l "$TMP/postgres.log" \
-	    -o "-k $TMP -c listen_addresses='' -c fsync=off -c full_page_writes=off" \
+	    -o "-k $TMP -c listen_addresses='' -c fsync=off -c full_page_writes=off ${PG_EXTRA_OPTS:-}" \
 	    start >/dev/null || exit 1
 }
 pg_down() {

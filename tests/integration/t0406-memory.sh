@@ -9,6 +9,7 @@
 # credentials are written in batches.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
+PG_EXTRA_OPTS="-c track_commit_timestamp=on"	# the revocations' commit times
 pg_private	# this test stops its own cluster
 migrate
 seed_pieces
@@ -46,13 +47,13 @@ settle() {
 hammer() {
 	node "$top_srcdir/tests/integration/hammer.js" "${3:-$LIST}" "$1" 4 "$2" >"$TMP/hammer"
 }
-# commit_at SQL: runs SQL in a transaction and prints the time just
-# before its COMMIT (ms since the epoch).  One query string: no round
-# trip to psql lies between that time and the commit.
+# commit_at SQL WHERE: runs the UPDATE SQL (of apconn.api_keys, rows
+# WHERE) and prints its commit's time (ms since the epoch), as the server
+# recorded it.
 commit_at() {
-	psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "BEGIN; $1;
-	    SELECT set_config('apconn_test.t', round(extract(epoch FROM clock_timestamp()) * 1000, 3)::text, false);
-	    COMMIT; SELECT current_setting('apconn_test.t')"
+	psql_q "$1 WHERE $2" >/dev/null
+	psql_q "SELECT round(extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000, 3)
+	    FROM apconn.api_keys WHERE $2"
 }
 # window T: from the hammer's answers, after T: the number of 200s sent
 # more than 10 ms after T, how long after T the last 200 and the first
@@ -78,7 +79,7 @@ hp=$!
 sleep 1.2
 kid=$(echo "$key" | cut -d_ -f2)
 s0=$(stmts)
-t=$(commit_at "UPDATE apconn.api_keys SET revoked_at = now() WHERE id = '$kid'")
+t=$(commit_at "UPDATE apconn.api_keys SET revoked_at = now()" "id = '$kid'")
 wait $hp
 set -- $(window "$t")
 echo "# revocation: last 200 sent $2 ms after the commit, first 401 $3 ms after; $4 answered 200 before it"
@@ -93,7 +94,7 @@ k2=$(new_key "$u" connections:read)
 hammer "$k2" 2500 &
 hp=$!
 sleep 1.2
-t=$(commit_at "UPDATE apconn.api_keys SET expires_at = now() WHERE id = '$(echo "$k2" | cut -d_ -f2)'")
+t=$(commit_at "UPDATE apconn.api_keys SET expires_at = now()" "id = '$(echo "$k2" | cut -d_ -f2)'")
 wait $hp
 set -- $(window "$t")
 echo "# expiry moved: last 200 sent $2 ms after the commit, first refusal $3 ms after"
