@@ -29,8 +29,6 @@ struct db {
 	unsigned long	 connects;	/* successful ones */
 	unsigned long	 reconnects;
 	const char	*reqid;
-	int		 listen;	/* LISTEN apconn_pieces at connect */
-	unsigned long	 catalogue_gen;	/* bumped per notification, connect */
 	struct db_channel {
 		const char	*name;
 		db_notify_fn	 fn;
@@ -175,12 +173,6 @@ db_setup(struct db *db)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		goto fail;
 	PQclear(res);
-	if (db->listen) {
-		res = PQexec(db->conn, "LISTEN apconn_pieces");
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			goto fail;
-		PQclear(res);
-	}
 	for (i = 0; i < (int)db->nchannels; i++) {
 		snprintf(sql, sizeof(sql), "LISTEN %s", db->channels[i].name);
 		res = PQexec(db->conn, sql);
@@ -280,36 +272,9 @@ db_ensure(struct db *db)
 	db->down_logged = 0;
 	db->backoff_ms = 0;
 	db->ready = 1;
-	db->catalogue_gen++;	/* changes while away went unheard */
-	unheard(db);
+	unheard(db);		/* changes while away went unheard */
 	db->heard = 1;
 	return 0;
-}
-
-/*
- * Asks for notifications of piece catalogue changes (the trigger of
- * migration 0011) on every connection this handle makes; call before the
- * first db_ensure().
- */
-void
-db_listen_catalogue(struct db *db)
-{
-	db->listen = 1;
-}
-
-/*
- * The catalogue's generation as this connection knows it: it changes
- * whenever piece_metadata changed (a notification arrived) and on every
- * (re)connect.  Reads what the socket holds without a round trip.  A
- * cache of catalogue answers is valid while the generation is the one it
- * was filled under.
- */
-unsigned long
-db_catalogue_gen(struct db *db)
-{
-	if (!db_drain(db))
-		return ++db->catalogue_gen;
-	return db->catalogue_gen;
 }
 
 /*
@@ -341,8 +306,6 @@ deliver(struct db *db)
 	while ((n = PQnotifies(db->conn)) != NULL) {
 		if (++db->delivered == 0)
 			db->delivered = 1;
-		if (strcmp(n->relname, "apconn_pieces") == 0)
-			db->catalogue_gen++;
 		for (i = 0; i < db->nchannels; i++)
 			if (strcmp(n->relname, db->channels[i].name) == 0)
 				db->channels[i].fn(db->channels[i].arg,

@@ -32,13 +32,11 @@ enum db_rc	 db_savepoint(struct db *);
 enum db_rc	 db_savepoint_release(struct db *);
 enum db_rc	 db_savepoint_rollback(struct db *);
 unsigned long	 db_reconnects(const struct db *);
-#define DB_CHANNELS_MAX	4
+#define DB_CHANNELS_MAX	8
 typedef void	(*db_notify_fn)(void *, const char *, const char *);
 void		 db_listen(struct db *, const char *, db_notify_fn, void *);
 int		 db_drain(struct db *);
 unsigned long	 db_heard_mark(const struct db *);
-void		 db_listen_catalogue(struct db *);
-unsigned long	 db_catalogue_gen(struct db *);
 unsigned long	 db_session(const struct db *);
 
 /* db/health.c */

@@ -216,7 +216,6 @@ worker_main(int listen_fd)
 	if (egress_init(cfg.outbound_allow, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	db = db_new(cfg.database_url);
-	db_listen_catalogue(db);
 	handlers_listen(db);
 	(void)db_ensure(db);		/* prepare early; failures retry later */
 	w.listen_fd = listen_fd;

@@ -133,6 +133,7 @@ int	piececache_get(struct db *, const char *, const char **,
 	    const char **);
 void	piececache_put(const char *, const char *, const char *);
 void	piececache_clear(void);
+void	piececache_notify(void *, const char *, const char *);
 
 /* pieces.c */
 int	h_pieces_list(struct req *, struct resp *);

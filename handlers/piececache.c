@@ -1,9 +1,10 @@
 /*
  * A small per-worker cache of catalogue answers (GET /api/pieces and
  * /api/pieces/{name}): body and ETag by request key, valid for one
- * catalogue generation (db_catalogue_gen()), so a change made anywhere
- * (the sync job, apconn-sync-pieces, another host) empties it before the
- * next catalogue request is answered.  Bounded in entries and in bytes;
+ * catalogue generation, which every notification on apconn_pieces (the
+ * trigger of migration 0011) and every loss of the connection raises, so
+ * a change made anywhere (the sync job, apconn-sync-pieces, another host)
+ * empties it before the next catalogue request is answered.  Bounded in entries and in bytes;
  * the least recently used entry goes first.
  */
 #include "config.h"
@@ -28,6 +29,7 @@ struct pc_entry {
 static struct pc_entry	pc[PC_SLOTS];
 static size_t		pc_bytes;
 static unsigned long	pc_gen, pc_clock;
+static unsigned long	catalogue_gen;	/* raised by piececache_notify() */
 static int		pc_valid;
 
 static void
@@ -62,9 +64,12 @@ int
 piececache_get(struct db *db, const char *key, const char **body,
     const char **etag)
 {
-	unsigned long	gen = db_catalogue_gen(db);
+	unsigned long	gen;
 	size_t		i;
 
+	if (!db_drain(db))
+		catalogue_gen++;	/* unheard: nothing kept holds */
+	gen = catalogue_gen;
 	if (!pc_valid || gen != pc_gen) {
 		piececache_clear();
 		pc_gen = gen;
@@ -81,6 +86,19 @@ piececache_get(struct db *db, const char *key, const char **body,
 	return 0;
 }
 
+/*
+ * The apconn_pieces channel's function (db_listen()): the catalogue
+ * changed, or (channel NULL) changes may have been missed.
+ */
+void
+piececache_notify(void *arg, const char *channel, const char *payload)
+{
+	(void)arg;
+	(void)channel;
+	(void)payload;
+	catalogue_gen++;
+}
+
 /* Keeps a copy of body and etag under key; silently does not on failure. */
 void
 piececache_put(const char *key, const char *body, const char *etag)
@@ -88,8 +106,8 @@ piececache_put(const char *key, const char *body, const char *etag)
 	struct pc_entry	*e, *old;
 	size_t		 i, len = strlen(body);
 
-	if (!pc_valid || len > PC_ENTRY_MAX)
-		return;
+	if (!pc_valid || pc_gen != catalogue_gen || len > PC_ENTRY_MAX)
+		return;		/* the catalogue changed since the get */
 	for (;;) {
 		e = old = NULL;
 		for (i = 0; i < PC_SLOTS; i++) {

@@ -10,6 +10,7 @@
 void
 handlers_listen(struct db *db)
 {
+	db_listen(db, "apconn_pieces", piececache_notify, NULL);
 	db_listen(db, "apconn_cred", credmemo_notify, NULL);
 	db_listen(db, "apconn_conn", listcache_notify, NULL);
 	db_listen(db, "apconn_conn", rescache_notify, NULL);
