@@ -53,10 +53,10 @@ struct memo {
 	long long	 recorded_ms;	/* monotonic: last use written, or
 					   known fresh */
 	long long	 used_ms;	/* monotonic: last found */
+	unsigned int	 scopes;	/* as authenticate() granted them */
 	char		*user_id;	/* one allocation: user_id, then */
-	char		*name;		/* name and email (NULL when none), */
-	char		*email;		/* then scopes (NULL when none) */
-	char		*scopes;
+	char		*name;		/* name and email (NULL when none) */
+	char		*email;
 };
 
 static struct memo	memo[MEMO_SLOTS];
@@ -207,12 +207,7 @@ credmemo_find(struct req *r)
 	    (r->who.email = arena_strdup(r->arena, m->email)) == NULL)
 		return 0;
 	r->who.anonymous = m->anonymous;
-	if (p->session && m->scopes == NULL)
-		r->who.scopes = SCOPE_USER;
-	else if (scope_parse(m->scopes, &r->who.scopes) == -1)
-		return 0;
-	else if (p->session)
-		r->who.scopes &= SCOPE_USER;	/* a key's browser session */
+	r->who.scopes = m->scopes;
 	r->who.via_cookie = p->cookie;
 	r->who.is_session = p->session;
 	if (!m->marked && now - m->recorded_ms >= MEMO_USE_EVERY_S * 1000) {
@@ -246,8 +241,9 @@ credmemo_ask(struct db *db, struct credmemo_asked *at)
 
 /*
  * Keeps what the database answered for the credential r presented (valid:
- * neither revoked nor expired) to the query asked at, when nothing was
- * heard since on the connection it was read on, which hears every
+ * neither revoked nor expired) to the query asked at, with the scopes
+ * authenticate() granted from it (r->who.scopes), when nothing was heard
+ * since on the connection it was read on, which hears every
  * notification.  Nothing is kept otherwise, or when out of memory.
  */
 void
@@ -269,14 +265,13 @@ credmemo_keep(struct req *r, const struct cred *c,
 	m = slot_for(kind, p->id);
 	drop(m);
 	len = strlen(c->user_id) + 1 + (c->name ? strlen(c->name) + 1 : 0) +
-	    (c->email ? strlen(c->email) + 1 : 0) +
-	    (c->scopes ? strlen(c->scopes) + 1 : 0);
+	    (c->email ? strlen(c->email) + 1 : 0);
 	if ((mem = malloc(len)) == NULL)
 		return;
 	m->user_id = dup_or_null(&mem, c->user_id);
 	m->name = dup_or_null(&mem, c->name);
 	m->email = dup_or_null(&mem, c->email);
-	m->scopes = dup_or_null(&mem, c->scopes);
+	m->scopes = r->who.scopes;
 	m->kind = kind;
 	snprintf(m->id, sizeof(m->id), "%s", p->id);
 	memcpy(m->hashhex, c->hashhex, sizeof(m->hashhex));
