@@ -21,20 +21,21 @@ param_ok(const char *s)
 	return s == NULL || (*s != '\0' && strlen(s) <= 255);
 }
 
-/* The names of v's keys as a JSON array (arena text); "[]" on failure. */
+/*
+ * The names of the keys v hands out as a JSON array (arena text); "[]"
+ * when out of memory.
+ */
 static const char *
 key_names(struct req *r, json_object *v)
 {
-	json_object	*a = json_object_new_array();
-	const char	*s;
+	json_object	*a;
+	const char	*s = NULL;
 
-	json_object_object_foreach(v, k, x) {
-		(void)x;
-		json_object_array_add(a, json_object_new_string(k));
+	if ((a = conn_value_key_names(v)) != NULL) {
+		s = arena_strdup(r->arena, json_object_to_json_string_ext(a,
+		    JSON_C_TO_STRING_PLAIN));
+		json_object_put(a);
 	}
-	s = arena_strdup(r->arena, json_object_to_json_string_ext(a,
-	    JSON_C_TO_STRING_PLAIN));
-	json_object_put(a);
 	return s ? s : "[]";
 }
 
@@ -124,48 +125,42 @@ refused(struct resp *resp, const char *outcome)
 }
 
 /*
- * A resolution this worker granted before, not taken back since: its
- * audit row is the one statement, written before the value is opened; a
- * value that cannot be opened leaves a second row.
+ * Fills t from a resolution kept by rescache.c, its strings copied to the
+ * request's arena (a lost connection would empty the cache meanwhile),
+ * and *keys with the key names it hands out.  Returns 0, or -1 when out
+ * of memory.
  */
 static int
-resolve_kept(struct req *r, struct resp *resp, struct cred_audit *au,
-    const char *node, const struct resolved *hit)
+target_of(struct req *r, const struct resolved *hit, struct cred_target *t,
+    const char **keys)
 {
-	struct cred_target	 t;
-	struct core		 c;
-	json_object		*v;
+	memset(t, 0, sizeof(*t));
+	t->owner = arena_strdup(r->arena, hit->owner);
+	t->referenced = 1;
+	t->id = arena_strdup(r->arena, hit->id);
+	t->type = arena_strdup(r->arena, hit->type);
+	t->piece_name = arena_strdup(r->arena, hit->piece_name);
+	t->sealed.kid = arena_strdup(r->arena, hit->kid);
+	t->sealed.iv = arena_strdup(r->arena, hit->iv);
+	t->sealed.ct = arena_strdup(r->arena, hit->ct);
+	t->sealed.tag = arena_strdup(r->arena, hit->tag);
+	*keys = arena_strdup(r->arena, hit->keys);
+	return t->owner && t->id && t->type && t->piece_name &&
+	    t->sealed.kid && t->sealed.iv && t->sealed.ct && t->sealed.tag &&
+	    *keys ? 0 : -1;
+}
 
-	/* Copies: a lost connection would empty the cache meanwhile. */
-	memset(&t, 0, sizeof(t));
-	t.owner = arena_strdup(r->arena, hit->owner);
-	t.id = arena_strdup(r->arena, hit->id);
-	t.type = arena_strdup(r->arena, hit->type);
-	t.piece_name = arena_strdup(r->arena, hit->piece_name);
-	t.sealed.kid = arena_strdup(r->arena, hit->kid);
-	t.sealed.iv = arena_strdup(r->arena, hit->iv);
-	t.sealed.ct = arena_strdup(r->arena, hit->ct);
-	t.sealed.tag = arena_strdup(r->arena, hit->tag);
-	au->keys = arena_strdup(r->arena, hit->keys);
-	if (t.owner == NULL || t.id == NULL || t.type == NULL ||
-	    t.piece_name == NULL || t.sealed.kid == NULL ||
-	    t.sealed.iv == NULL || t.sealed.ct == NULL ||
-	    t.sealed.tag == NULL || au->keys == NULL)
-		return resp_error(resp, 500, "internal", "Internal error");
-	au->node_id = node;
-	au->piece_name = t.piece_name;
-	au->source = "database";
-	au->workflow_id = r->param[0];
-	au->connection_id = t.id;
-	au->external_id = r->param[1];
-	au->owner = t.owner;
-	if (audit(r, au, "granted") == -1)
-		return resp_error(resp, 503, "audit_unavailable",
-		    "The resolution could not be recorded; try again");
-	core_of(&c, r);
-	c.owner = t.owner;
-	if ((v = vault_open(&c, t.id, t.sealed.kid, t.sealed.iv, t.sealed.ct,
-	    t.sealed.tag)) == NULL) {
+/*
+ * Opens t's value and hands it out, its audit row granted already; a
+ * value that cannot be opened leaves a second row, value_unreadable.
+ */
+static int
+open_granted(struct req *r, struct resp *resp, struct core *c,
+    struct cred_audit *au, const struct cred_target *t)
+{
+	json_object	*v;
+
+	if ((v = vault_open_row(c, t->id, &t->sealed)) == NULL) {
 		au->keys = "[]";
 		au->source = "not_found";
 		return refuse(r, resp, au, "value_unreadable", 500,
@@ -174,7 +169,7 @@ resolve_kept(struct req *r, struct resp *resp, struct cred_audit *au,
 	/* v belongs to the arena, which wipes it. */
 	if ((v = conn_value_without(v, conn_value_server_only)) == NULL)
 		return resp_error(resp, 500, "internal", "Internal error");
-	return hand_out(r, resp, &t, v);
+	return hand_out(r, resp, t, v);
 }
 
 int
@@ -189,9 +184,9 @@ h_wf_credentials(struct req *r, struct resp *resp)
 	const struct resolved	*hit;
 	json_object		*v;
 	const char		*node = req_query(r, "nodeId");
-	const char		*outcome = "granted";
+	const char		*outcome = "granted", *keys;
 	char			*key;
-	unsigned long		 mark;
+	unsigned long		 mark = 0;
 	enum db_rc		 rc;
 
 	memset(&au, 0, sizeof(au));
@@ -205,19 +200,25 @@ h_wf_credentials(struct req *r, struct resp *resp)
 	au.key_id = r->who.credential_id;
 	key = rescache_key(r->arena, r->param[0], r->param[1], node);
 	if (key != NULL && (hit = rescache_find(r->db, key,
-	    (long long)time(NULL))) != NULL)
-		return resolve_kept(r, resp, &au, node, hit);
-	mark = db_heard_mark(r->db);
-	rc = db_cred_resolve(r->db, r->arena, r->param[0], r->param[1], node,
-	    &au, &t);
-	if (rc == DB_CONFLICT || rc == DB_READONLY) {
-		/* Only its audit row writes: nothing was recorded. */
-		log_warnx("%s credential audit not written", r->id);
-		return resp_error(resp, 503, "audit_unavailable",
-		    "The resolution could not be recorded; try again");
+	    (long long)time(NULL))) != NULL) {
+		/* Granted before, not taken back: its audit row is all. */
+		if (target_of(r, hit, &t, &keys) == -1)
+			return resp_error(resp, 500, "internal",
+			    "Internal error");
+	} else {
+		hit = NULL;
+		mark = db_heard_mark(r->db);
+		rc = db_cred_resolve(r->db, r->arena, r->param[0], r->param[1],
+		    node, &au, &t);
+		if (rc == DB_CONFLICT || rc == DB_READONLY) {
+			/* Only its audit row writes: nothing was recorded. */
+			log_warnx("%s credential audit not written", r->id);
+			return resp_error(resp, 503, "audit_unavailable",
+			    "The resolution could not be recorded; try again");
+		}
+		if (rc != DB_OK)
+			return resp_db_error(resp, rc);
 	}
-	if (rc != DB_OK)
-		return resp_db_error(resp, rc);
 	au.node_id = node;
 	au.piece_name = t.piece_name;
 	au.keys = "[]";
@@ -229,6 +230,14 @@ h_wf_credentials(struct req *r, struct resp *resp)
 	core_of(&c, r);
 	c.owner = t.owner;
 
+	if (hit != NULL) {
+		au.keys = keys;
+		au.source = "database";
+		if (audit(r, &au, "granted") == -1)
+			return resp_error(resp, 503, "audit_unavailable",
+			    "The resolution could not be recorded; try again");
+		return open_granted(r, resp, &c, &au, &t);
+	}
 	if (t.audited) {
 		/* Decided and recorded by the statement itself. */
 		if (strcmp(t.outcome, "granted") != 0)
@@ -252,16 +261,7 @@ h_wf_credentials(struct req *r, struct resp *resp)
 			rescache_put(r->db, mark, owner_epoch(t.owner), key,
 			    &kept, t.due);
 		}
-		if ((v = vault_open_row(&c, t.id, &t.sealed)) == NULL)
-			return refuse(r, resp, &au, "value_unreadable", 500,
-			    "value_unreadable",
-			    "The connection's value cannot be read");
-		/* v belongs to the arena, which wipes it. */
-		if ((v = conn_value_without(v, conn_value_server_only)) ==
-		    NULL)
-			return resp_error(resp, 500, "internal",
-			    "Internal error");
-		return hand_out(r, resp, &t, v);
+		return open_granted(r, resp, &c, &au, &t);
 	}
 
 	if (*t.owner == '\0' || !t.referenced || t.id == NULL ||

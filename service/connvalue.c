@@ -520,6 +520,30 @@ const char *const conn_value_server_only[] = {
 };
 
 /*
+ * A new JSON array (the caller's) of the names of value's keys that a
+ * resolution hands out: all but conn_value_server_only.  NULL when out of
+ * memory.
+ */
+json_object *
+conn_value_key_names(json_object *value)
+{
+	json_object	*keys;
+	size_t		 i;
+
+	if ((keys = json_object_new_array()) == NULL)
+		return NULL;
+	json_object_object_foreach(value, k, v) {
+		(void)v;
+		for (i = 0; conn_value_server_only[i] != NULL; i++)
+			if (strcmp(k, conn_value_server_only[i]) == 0)
+				break;
+		if (conn_value_server_only[i] == NULL)
+			json_object_array_add(keys, json_object_new_string(k));
+	}
+	return keys;
+}
+
+/*
  * What is stored in the clear beside value's seal, so that a resolution
  * can be decided and audited without opening it: {"keys": the names of
  * the keys a resolution hands out, "due": when an OAuth2 token becomes
@@ -533,23 +557,14 @@ conn_value_beside(struct arena *a, json_object *value)
 	json_object	*o, *keys;
 	const char	*s;
 	long long	 due;
-	size_t		 i;
 
-	if ((o = json_object_new_object()) == NULL)
+	if ((keys = conn_value_key_names(value)) == NULL)
 		return NULL;
-	if ((keys = json_object_new_array()) == NULL) {
-		json_object_put(o);
+	if ((o = json_object_new_object()) == NULL) {
+		json_object_put(keys);
 		return NULL;
 	}
 	json_object_object_add(o, "keys", keys);
-	json_object_object_foreach(value, k, v) {
-		(void)v;
-		for (i = 0; conn_value_server_only[i] != NULL; i++)
-			if (strcmp(k, conn_value_server_only[i]) == 0)
-				break;
-		if (conn_value_server_only[i] == NULL)
-			json_object_array_add(keys, json_object_new_string(k));
-	}
 	if ((due = conn_value_due_at(value)) != -1)
 		json_object_object_add(o, "due", json_object_new_int64(due));
 	s = arena_strdup(a, json_object_to_json_string_ext(o,

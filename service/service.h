@@ -110,6 +110,7 @@ void		 value_copy_member(json_object *, const char *, json_object *,
 		    const char *);
 json_object	*conn_value_without(json_object *, const char *const []);
 extern const char *const conn_value_server_only[];
+json_object	*conn_value_key_names(json_object *);
 const char	*conn_value_beside(struct arena *, json_object *);
 long long	 conn_value_due_at(json_object *);
 int		 conn_value_seal(struct core *, const char *, json_object *,
