@@ -157,6 +157,16 @@ idle_timer(const struct worker *w, int on)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
+/* w->after(), with the arena it may use emptied after it. */
+static void
+after(const struct worker *w, struct arena *a)
+{
+	if (w->after != NULL) {
+		w->after(w->db, a);
+		arena_reset(a);
+	}
+}
+
 int
 serve(const struct worker *w)
 {
@@ -181,10 +191,7 @@ serve(const struct worker *w)
 			if (serve_quit)
 				continue;
 			if (errno == EINTR) {
-				if (w->after != NULL) {
-					w->after(w->db, &a);
-					arena_reset(&a);
-				}
+				after(w, &a);
 				continue;
 			}
 			log_warn("accept");
@@ -226,10 +233,7 @@ serve(const struct worker *w)
 		if (w->set_reqid != NULL)
 			w->set_reqid(w->db, NULL);
 		arena_reset(&a);
-		if (w->after != NULL) {
-			w->after(w->db, &a);
-			arena_reset(&a);
-		}
+		after(w, &a);
 	}
 	FCGX_Free(&f, 1);
 	arena_free(&a);
