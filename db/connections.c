@@ -1,9 +1,9 @@
 /*
  * App connections.  Every statement takes the owner's id and matches on
  * it, so a connection of another user is DB_NOTFOUND, never a row: the
- * owner always comes from the authenticated principal.  Answers are the
- * JSON text PostgreSQL builds (apconn.connection_json), copied into the
- * caller's arena.
+ * owner always comes from the authenticated principal.  A connection is
+ * written as JSON by one function, db_conn_json(), from the columns every
+ * statement that answers connections returns first, in binary format.
  */
 #include "config.h"
 
@@ -14,157 +14,6 @@
 
 #include "../fcgi/jsonw.h"
 #include "dbi.h"
-
-/* The id and status of owner's connection with external id ext. */
-enum db_rc
-db_conn_find(struct db *db, struct arena *a, const char *owner,
-    const char *ext, char **id, char **status)
-{
-	const char	*v[2] = { owner, ext };
-	PGresult	*res;
-	enum db_rc	 rc;
-
-	if ((rc = db_exec_one(db, &res, STMT_CONN_FIND, v)) != DB_OK)
-		return rc;
-	*id = db_copy(a, res, 0, 0);
-	*status = db_copy(a, res, 0, 1);
-	PQclear(res);
-	return *id && *status ? DB_OK : DB_ERROR;
-}
-
-/* Inserts w; DB_NOTFOUND when its external id was taken meanwhile. */
-enum db_rc
-db_conn_insert(struct db *db, struct arena *a, const struct conn_write *w,
-    char **json)
-{
-	const char	*v[14] = { w->id, w->owner, w->external_id,
-	    w->display_name, w->piece_name, w->piece_version, w->type,
-	    w->status, w->value.kid, w->value.iv, w->value.ct, w->value.tag,
-	    w->metadata, w->value.beside };
-
-	return db_exec_text(db, a, STMT_CONN_INSERT, v, json);
-}
-
-/* Rewrites the connection w->id of w->owner; DB_NOTFOUND if it is gone. */
-enum db_rc
-db_conn_update(struct db *db, struct arena *a, const struct conn_write *w,
-    char **json)
-{
-	const char	*v[13] = { w->id, w->owner, w->display_name,
-	    w->piece_name, w->piece_version, w->type, w->status, w->value.kid,
-	    w->value.iv, w->value.ct, w->value.tag, w->metadata,
-	    w->value.beside };
-
-	return db_exec_text(db, a, STMT_CONN_UPDATE, v, json);
-}
-
-/* Reads owner's connection id with its sealed value and references. */
-enum db_rc
-db_conn_get(struct db *db, struct arena *a, const char *id,
-    const char *owner, struct conn_row *c)
-{
-	const char	*v[2] = { id, owner };
-	PGresult	*res;
-	enum db_rc	 rc;
-
-	memset(c, 0, sizeof(*c));
-	if ((rc = db_exec_one(db, &res, STMT_CONN_GET, v)) != DB_OK)
-		return rc;
-	c->json = db_copy(a, res, 0, 0);
-	c->kid = db_copy(a, res, 0, 1);
-	c->iv = db_copy(a, res, 0, 2);
-	c->ct = db_copy(a, res, 0, 3);
-	c->tag = db_copy(a, res, 0, 4);
-	c->type = db_copy(a, res, 0, 5);
-	c->piece_name = db_copy(a, res, 0, 6);
-	c->piece_version = db_copy(a, res, 0, 7);
-	c->workflows = db_copy(a, res, 0, 8);
-	c->display_name = db_copy(a, res, 0, 9);
-	c->status = db_copy(a, res, 0, 10);
-	PQclear(res);
-	return c->json && c->type && c->workflows ? DB_OK : DB_ERROR;
-}
-
-/* Renames (name NULL keeps it) and sets metadata (NULL keeps it). */
-enum db_rc
-db_conn_rename(struct db *db, struct arena *a, const char *id,
-    const char *owner, const char *name, const char *metadata, char **json)
-{
-	const char	*v[4] = { id, owner, name, metadata };
-
-	return db_exec_text(db, a, STMT_CONN_RENAME, v, json);
-}
-
-/* Replaces the sealed value; the connection becomes ACTIVE. */
-enum db_rc
-db_conn_set_value(struct db *db, struct arena *a, const char *id,
-    const char *owner, const char *name, const struct sealed_ref *s,
-    const char *metadata, char **json)
-{
-	const char	*v[9] = { id, owner, name, s->kid, s->iv, s->ct, s->tag,
-	    metadata, s->beside };
-
-	return db_exec_text(db, a, STMT_CONN_SET_VALUE, v, json);
-}
-
-/* Records a test's outcome: status and (for ERROR) why. */
-enum db_rc
-db_conn_set_status(struct db *db, struct arena *a, const char *id,
-    const char *owner, const char *status, const char *reason, char **json)
-{
-	const char	*v[4] = { id, owner, status, reason };
-
-	return db_exec_text(db, a, STMT_CONN_SET_STATUS, v, json);
-}
-
-/* The ids of the workflows that reference owner's connection id. */
-enum db_rc
-db_conn_refs(struct db *db, struct arena *a, const char *id,
-    const char *owner, char **json)
-{
-	const char	*v[2] = { id, owner };
-
-	return db_exec_text(db, a, STMT_CONN_REFS, v, json);
-}
-
-/* Deletes owner's connection id; *json = the workflows that used it. */
-enum db_rc
-db_conn_delete(struct db *db, struct arena *a, const char *id,
-    const char *owner, char **json)
-{
-	const char	*v[2] = { id, owner };
-
-	return db_exec_text(db, a, STMT_CONN_DELETE, v, json);
-}
-
-/*
- * Deletes owner's connection id only if no workflow references it, in
- * one statement.  DB_OK when deleted; DB_NOTFOUND when it is not the
- * owner's or is referenced (db_conn_refs() tells which).
- */
-enum db_rc
-db_conn_delete_unreferenced(struct db *db, struct arena *a, const char *id,
-    const char *owner)
-{
-	const char	*v[2] = { id, owner };
-	char		*json;
-	enum db_rc	 rc;
-
-	/*
-	 * The references lock first, in a statement of its own: the delete
-	 * that follows reads the references with a snapshot taken after any
-	 * save holding the lock has committed.
-	 */
-	if ((rc = db_begin(db)) != DB_OK)
-		return rc;
-	if ((rc = db_refs_lock(db, owner)) == DB_OK &&
-	    (rc = db_exec_text(db, a, STMT_CONN_DELETE_UNREF, v, &json)) ==
-	    DB_OK)
-		rc = db_commit(db);
-	if (rc != DB_OK)
-		db_rollback(db);
-	return rc;
-}
 
 /* Microseconds between the Unix epoch and PostgreSQL's, 2000-01-01. */
 #define PG_EPOCH_MICROS	946684800000000LL
@@ -204,6 +53,245 @@ bin_jsonb(const PGresult *res, int row, int col)
 	return PQgetlength(res, row, col) >= 1 && *p == 1 ? p + 1 : "null";
 }
 
+/* The columns of a connection that start each answering statement's row. */
+#define CONN_COLS	16
+
+/*
+ * Writes the connection in row i of res (its first CONN_COLS columns, in
+ * binary format, in conn_list.sql's order) as a JSON object.  Returns its
+ * creation time in microseconds since 1970.
+ */
+static long long
+db_conn_json(struct jsonw *w, const PGresult *res, int i)
+{
+	static const char *const keys[] = { "{\"id\":", ",\"externalId\":",
+	    ",\"displayName\":", ",\"pieceName\":", ",\"pieceVersion\":",
+	    ",\"type\":", ",\"status\":", ",\"scope\":" };
+	long long	 t;
+	int		 k;
+
+	for (k = 0; k < 8; k++) {
+		if (k == 7) {	/* after status */
+			jsonw_lit(w, ",\"statusReason\":");
+			jsonw_str_or_null(w, PQgetisnull(res, i, 14) ?
+			    NULL : PQgetvalue(res, i, 14));
+			jsonw_lit(w, ",\"statusAt\":");
+			if (PQgetisnull(res, i, 15))
+				jsonw_lit(w, "null");
+			else
+				jsonw_iso_micros(w, bin_micros(res, i, 15));
+		}
+		jsonw_lit(w, keys[k]);
+		jsonw_str(w, PQgetvalue(res, i, k));
+	}
+	jsonw_lit(w, ",\"projectIds\":");
+	jsonw_json(w, bin_jsonb(res, i, 8));
+	jsonw_lit(w, ",\"platformId\":");
+	jsonw_str_or_null(w, PQgetisnull(res, i, 9) ? NULL :
+	    PQgetvalue(res, i, 9));
+	jsonw_lit(w, ",\"ownerId\":");
+	jsonw_str(w, PQgetvalue(res, i, 10));
+	jsonw_lit(w, ",\"metadata\":");
+	jsonw_json(w, PQgetisnull(res, i, 11) ? "null" :
+	    bin_jsonb(res, i, 11));
+	jsonw_lit(w, ",\"createdAt\":");
+	t = bin_micros(res, i, 12);
+	jsonw_iso_micros(w, t);
+	jsonw_lit(w, ",\"updatedAt\":");
+	jsonw_iso_micros(w, bin_micros(res, i, 13));
+	jsonw_lit(w, "}");
+	return t;
+}
+
+/*
+ * Runs statement s, which answers at most one connection, and writes it
+ * into *json (a).  DB_NOTFOUND when it answered none.
+ */
+static enum db_rc
+db_conn_one(struct db *db, struct arena *a, enum stmt s,
+    const char *const *v, char **json)
+{
+	struct jsonw	 w;
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	*json = NULL;
+	if ((rc = db_exec_format(db, &res, s, v, 1)) != DB_OK)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return DB_NOTFOUND;
+	}
+	if (PQnfields(res) < CONN_COLS) {
+		PQclear(res);
+		return DB_ERROR;
+	}
+	jsonw_init(&w, a, 1024);
+	db_conn_json(&w, res, 0);
+	*json = jsonw_done(&w);
+	PQclear(res);
+	return *json != NULL ? DB_OK : DB_ERROR;
+}
+
+/* The id and status of owner's connection with external id ext. */
+enum db_rc
+db_conn_find(struct db *db, struct arena *a, const char *owner,
+    const char *ext, char **id, char **status)
+{
+	const char	*v[2] = { owner, ext };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = db_exec_one(db, &res, STMT_CONN_FIND, v)) != DB_OK)
+		return rc;
+	*id = db_copy(a, res, 0, 0);
+	*status = db_copy(a, res, 0, 1);
+	PQclear(res);
+	return *id && *status ? DB_OK : DB_ERROR;
+}
+
+/* Inserts w; DB_NOTFOUND when its external id was taken meanwhile. */
+enum db_rc
+db_conn_insert(struct db *db, struct arena *a, const struct conn_write *w,
+    char **json)
+{
+	const char	*v[14] = { w->id, w->owner, w->external_id,
+	    w->display_name, w->piece_name, w->piece_version, w->type,
+	    w->status, w->value.kid, w->value.iv, w->value.ct, w->value.tag,
+	    w->metadata, w->value.beside };
+
+	return db_conn_one(db, a, STMT_CONN_INSERT, v, json);
+}
+
+/* Rewrites the connection w->id of w->owner; DB_NOTFOUND if it is gone. */
+enum db_rc
+db_conn_update(struct db *db, struct arena *a, const struct conn_write *w,
+    char **json)
+{
+	const char	*v[13] = { w->id, w->owner, w->display_name,
+	    w->piece_name, w->piece_version, w->type, w->status, w->value.kid,
+	    w->value.iv, w->value.ct, w->value.tag, w->metadata,
+	    w->value.beside };
+
+	return db_conn_one(db, a, STMT_CONN_UPDATE, v, json);
+}
+
+/* Reads owner's connection id with its sealed value and references. */
+enum db_rc
+db_conn_get(struct db *db, struct arena *a, const char *id,
+    const char *owner, struct conn_row *c)
+{
+	const char	*v[2] = { id, owner };
+	struct jsonw	 w;
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((rc = db_exec_format(db, &res, STMT_CONN_GET, v, 1)) != DB_OK)
+		return rc;
+	if (PQntuples(res) == 0 || PQnfields(res) != CONN_COLS + 10) {
+		rc = PQntuples(res) == 0 ? DB_NOTFOUND : DB_ERROR;
+		PQclear(res);
+		return rc;
+	}
+	jsonw_init(&w, a, 1024);
+	db_conn_json(&w, res, 0);
+	c->json = jsonw_done(&w);
+	c->kid = db_copy(a, res, 0, CONN_COLS);
+	c->iv = db_copy(a, res, 0, CONN_COLS + 1);
+	c->ct = db_copy(a, res, 0, CONN_COLS + 2);
+	c->tag = db_copy(a, res, 0, CONN_COLS + 3);
+	c->type = db_copy(a, res, 0, CONN_COLS + 4);
+	c->piece_name = db_copy(a, res, 0, CONN_COLS + 5);
+	c->piece_version = db_copy(a, res, 0, CONN_COLS + 6);
+	c->workflows = db_copy_json(a, res, 0, CONN_COLS + 7);
+	c->display_name = db_copy(a, res, 0, CONN_COLS + 8);
+	c->status = db_copy(a, res, 0, CONN_COLS + 9);
+	PQclear(res);
+	return c->json && c->type && c->workflows ? DB_OK : DB_ERROR;
+}
+
+/* Renames (name NULL keeps it) and sets metadata (NULL keeps it). */
+enum db_rc
+db_conn_rename(struct db *db, struct arena *a, const char *id,
+    const char *owner, const char *name, const char *metadata, char **json)
+{
+	const char	*v[4] = { id, owner, name, metadata };
+
+	return db_conn_one(db, a, STMT_CONN_RENAME, v, json);
+}
+
+/* Replaces the sealed value; the connection becomes ACTIVE. */
+enum db_rc
+db_conn_set_value(struct db *db, struct arena *a, const char *id,
+    const char *owner, const char *name, const struct sealed_ref *s,
+    const char *metadata, char **json)
+{
+	const char	*v[9] = { id, owner, name, s->kid, s->iv, s->ct, s->tag,
+	    metadata, s->beside };
+
+	return db_conn_one(db, a, STMT_CONN_SET_VALUE, v, json);
+}
+
+/* Records a test's outcome: status and (for ERROR) why. */
+enum db_rc
+db_conn_set_status(struct db *db, struct arena *a, const char *id,
+    const char *owner, const char *status, const char *reason, char **json)
+{
+	const char	*v[4] = { id, owner, status, reason };
+
+	return db_conn_one(db, a, STMT_CONN_SET_STATUS, v, json);
+}
+
+/* The ids of the workflows that reference owner's connection id. */
+enum db_rc
+db_conn_refs(struct db *db, struct arena *a, const char *id,
+    const char *owner, char **json)
+{
+	const char	*v[2] = { id, owner };
+
+	return db_exec_json(db, a, STMT_CONN_REFS, v, json);
+}
+
+/* Deletes owner's connection id; *json = the workflows that used it. */
+enum db_rc
+db_conn_delete(struct db *db, struct arena *a, const char *id,
+    const char *owner, char **json)
+{
+	const char	*v[2] = { id, owner };
+
+	return db_exec_json(db, a, STMT_CONN_DELETE, v, json);
+}
+
+/*
+ * Deletes owner's connection id only if no workflow references it, in
+ * one statement.  DB_OK when deleted; DB_NOTFOUND when it is not the
+ * owner's or is referenced (db_conn_refs() tells which).
+ */
+enum db_rc
+db_conn_delete_unreferenced(struct db *db, struct arena *a, const char *id,
+    const char *owner)
+{
+	const char	*v[2] = { id, owner };
+	char		*json;
+	enum db_rc	 rc;
+
+	/*
+	 * The references lock first, in a statement of its own: the delete
+	 * that follows reads the references with a snapshot taken after any
+	 * save holding the lock has committed.
+	 */
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
+	if ((rc = db_refs_lock(db, owner)) == DB_OK &&
+	    (rc = db_exec_text(db, a, STMT_CONN_DELETE_UNREF, v, &json)) ==
+	    DB_OK)
+		rc = db_commit(db);
+	if (rc != DB_OK)
+		db_rollback(db);
+	return rc;
+}
+
 /*
  * One page of owner's connections, newest first.  The result is read in
  * binary format: text columns are their bytes (NUL-terminated by libpq),
@@ -217,13 +305,10 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 	    q->statuses, q->scope, q->cursor_time, q->cursor_id, q->direction,
 	    q->limit };
 	const char	*plain[2] = { q->owner, q->limit };
-	static const char *const keys[] = { "{\"id\":", ",\"externalId\":",
-	    ",\"displayName\":", ",\"pieceName\":", ",\"pieceVersion\":",
-	    ",\"type\":", ",\"status\":", ",\"scope\":" };
 	struct jsonw	 w;
 	PGresult	*res;
 	enum db_rc	 rc;
-	int		 i, n, k, first;
+	int		 i, n, first;
 	long long	 t;
 
 	memset(p, 0, sizeof(*p));
@@ -236,7 +321,7 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 		rc = db_exec_format(db, &res, STMT_CONN_LIST, v, 1);
 	if (rc != DB_OK)
 		return rc;
-	if (PQnfields(res) != 16) {
+	if (PQnfields(res) != CONN_COLS) {
 		PQclear(res);
 		return DB_ERROR;
 	}
@@ -255,37 +340,7 @@ db_conn_list(struct db *db, struct arena *a, const struct conn_query *q,
 	for (i = first; i < n; i++) {
 		if (i > first)
 			jsonw_lit(&w, ",");
-		for (k = 0; k < 8; k++) {
-			if (k == 7) {	/* after status, as connection_json */
-				jsonw_lit(&w, ",\"statusReason\":");
-				jsonw_str_or_null(&w, PQgetisnull(res, i, 14) ?
-				    NULL : PQgetvalue(res, i, 14));
-				jsonw_lit(&w, ",\"statusAt\":");
-				if (PQgetisnull(res, i, 15))
-					jsonw_lit(&w, "null");
-				else
-					jsonw_iso_micros(&w,
-					    bin_micros(res, i, 15));
-			}
-			jsonw_lit(&w, keys[k]);
-			jsonw_str(&w, PQgetvalue(res, i, k));
-		}
-		jsonw_lit(&w, ",\"projectIds\":");
-		jsonw_lit(&w, bin_jsonb(res, i, 8));
-		jsonw_lit(&w, ",\"platformId\":");
-		jsonw_str_or_null(&w, PQgetisnull(res, i, 9) ? NULL :
-		    PQgetvalue(res, i, 9));
-		jsonw_lit(&w, ",\"ownerId\":");
-		jsonw_str(&w, PQgetvalue(res, i, 10));
-		jsonw_lit(&w, ",\"metadata\":");
-		jsonw_lit(&w, PQgetisnull(res, i, 11) ? "null" :
-		    bin_jsonb(res, i, 11));
-		jsonw_lit(&w, ",\"createdAt\":");
-		t = bin_micros(res, i, 12);
-		jsonw_iso_micros(&w, t);
-		jsonw_lit(&w, ",\"updatedAt\":");
-		jsonw_iso_micros(&w, bin_micros(res, i, 13));
-		jsonw_lit(&w, "}");
+		t = db_conn_json(&w, res, i);
 		/* Cursors: "<micros>.<id>" of the newest and oldest rows. */
 		if (i == first)
 			p->newest = arena_printf(a, "%lld.%s", t,
@@ -346,7 +401,7 @@ db_integ_list(struct db *db, struct arena *a, const char *owner,
 {
 	const char	*v[2] = { owner, type };
 
-	return db_exec_text(db, a, STMT_INTEG_LIST, v, json);
+	return db_exec_json(db, a, STMT_INTEG_LIST, v, json);
 }
 
 /*

@@ -14,6 +14,7 @@
 
 #include "../fcgi/log.h"
 #include "../fcgi/metrics.h"
+#include "../fcgi/jsonw.h"
 #include "dbi.h"
 
 #define BACKOFF_MIN_MS	50
@@ -482,6 +483,22 @@ db_exec_text(struct db *db, struct arena *a, enum stmt s,
 	return *text != NULL ? DB_OK : DB_ERROR;
 }
 
+/* db_exec_text() of a json or jsonb column, copied by db_copy_json(). */
+enum db_rc
+db_exec_json(struct db *db, struct arena *a, enum stmt s,
+    const char *const *vals, char **json)
+{
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	*json = NULL;
+	if ((rc = db_exec_one(db, &res, s, vals)) != DB_OK)
+		return rc;
+	*json = db_copy_json(a, res, 0, 0);
+	PQclear(res);
+	return *json != NULL ? DB_OK : DB_ERROR;
+}
+
 static enum db_rc
 db_simple(struct db *db, const char *sql)
 {
@@ -555,4 +572,20 @@ db_copy(struct arena *a, const PGresult *res, int row, int col)
 		return NULL;
 	return arena_strndup(a, PQgetvalue(res, row, col),
 	    (size_t)PQgetlength(res, row, col));
+}
+
+/*
+ * db_copy() of a json or jsonb column, its text written as every answer is
+ * (compact, jsonw_json()).  NULL for SQL NULL or out of memory.
+ */
+char *
+db_copy_json(struct arena *a, const PGresult *res, int row, int col)
+{
+	struct jsonw	w;
+
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	jsonw_init(&w, a, (size_t)PQgetlength(res, row, col) + 1);
+	jsonw_json(&w, PQgetvalue(res, row, col));
+	return jsonw_done(&w);
 }

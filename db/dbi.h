@@ -32,7 +32,10 @@ enum db_rc	 db_exec_one(struct db *, PGresult **, enum stmt,
 		    const char *const *);
 enum db_rc	 db_exec_text(struct db *, struct arena *, enum stmt,
 		    const char *const *, char **);
+enum db_rc	 db_exec_json(struct db *, struct arena *, enum stmt,
+		    const char *const *, char **);
 char		*db_copy(struct arena *, const PGresult *, int, int);
+char		*db_copy_json(struct arena *, const PGresult *, int, int);
 PGconn		*db_connect_raw(const char *, char *, size_t);
 
 #endif

@@ -64,8 +64,8 @@ link_tx(struct db *db, struct arena *a, const char *anon, const char *real,
 	v[0] = anon, v[1] = real;
 	if ((rc = db_exec(db, &res, STMT_LINK_MOVE, v)) != DB_OK)
 		return rc;
-	out->connections = db_copy(a, res, 0, 0);
-	out->workflows = db_copy(a, res, 0, 1);
+	out->connections = db_copy_json(a, res, 0, 0);
+	out->workflows = db_copy_json(a, res, 0, 1);
 	out->references = strtol(PQgetvalue(res, 0, 2), NULL, 10);
 	PQclear(res);
 	if (out->connections == NULL || out->workflows == NULL)

@@ -18,7 +18,7 @@ db_piece_list(struct db *db, struct arena *a, const struct piece_query *q,
 
 	if ((rc = db_exec(db, &res, STMT_PIECE_LIST, v)) != DB_OK)
 		return rc;
-	*json = db_copy(a, res, 0, 0);
+	*json = db_copy_json(a, res, 0, 0);
 	PQclear(res);
 	return *json ? DB_OK : DB_ERROR;
 }
@@ -37,7 +37,7 @@ db_piece_get(struct db *db, struct arena *a, const char *name,
 
 	if ((rc = db_exec_one(db, &res, STMT_PIECE_GET, v)) != DB_OK)
 		return rc;
-	*json = db_copy(a, res, 0, 0);
+	*json = db_copy_json(a, res, 0, 0);
 	PQclear(res);
 	return *json ? DB_OK : DB_ERROR;
 }

@@ -12,20 +12,6 @@
 
 #include "dbi.h"
 
-static enum db_rc
-text0(struct db *db, struct arena *a, enum stmt s, const char *const *v,
-    char **out)
-{
-	PGresult	*res;
-	enum db_rc	 rc;
-
-	if ((rc = db_exec_one(db, &res, s, v)) != DB_OK)
-		return rc;
-	*out = db_copy(a, res, 0, 0);
-	PQclear(res);
-	return *out ? DB_OK : DB_ERROR;
-}
-
 /*
  * A page of the owner's workflows as a JSON array (*json), after the
  * cursor (time in microseconds and id; NULL for the first page), of at
@@ -52,7 +38,7 @@ db_wf_list(struct db *db, struct arena *a, const struct wf_page *q,
 		PQclear(res);
 		return DB_ERROR;
 	}
-	*json = db_copy(a, res, 0, 0);
+	*json = db_copy_json(a, res, 0, 0);
 	*next_t = db_copy(a, res, 0, 1);
 	*next_id = db_copy(a, res, 0, 2);
 	PQclear(res);
@@ -82,7 +68,7 @@ db_wf_count(struct db *db, struct arena *a, const char *owner, long *n)
 	char		*t;
 	enum db_rc	 rc;
 
-	if ((rc = text0(db, a, STMT_WF_COUNT, v, &t)) == DB_OK)
+	if ((rc = db_exec_text(db, a, STMT_WF_COUNT, v, &t)) == DB_OK)
 		*n = strtol(t, NULL, 10);
 	return rc;
 }
@@ -128,7 +114,7 @@ db_wf_create(struct db *db, struct arena *a, const struct wf_write *w,
 	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
 	if ((rc = db_refs_lock(db, w->owner)) == DB_OK &&
-	    (rc = text0(db, a, STMT_WF_INSERT, v, json)) == DB_OK &&
+	    (rc = db_exec_json(db, a, STMT_WF_INSERT, v, json)) == DB_OK &&
 	    (rc = refs(db, w->id, w->owner)) == DB_OK)
 		rc = db_commit(db);
 	if (rc != DB_OK)
@@ -147,7 +133,7 @@ db_wf_get(struct db *db, struct arena *a, const char *id, char **json,
 
 	if ((rc = db_exec_one(db, &res, STMT_WF_GET, v)) != DB_OK)
 		return rc;
-	*json = db_copy(a, res, 0, 0);
+	*json = db_copy_json(a, res, 0, 0);
 	*owner = db_copy(a, res, 0, 1);
 	*visibility = db_copy(a, res, 0, 2);
 	PQclear(res);
@@ -166,7 +152,7 @@ db_wf_update(struct db *db, struct arena *a, const struct wf_write *w,
 	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
 	if ((rc = db_refs_lock(db, w->owner)) == DB_OK &&
-	    (rc = text0(db, a, STMT_WF_UPDATE, v, json)) == DB_OK &&
+	    (rc = db_exec_json(db, a, STMT_WF_UPDATE, v, json)) == DB_OK &&
 	    (rc = refs(db, w->id, w->owner)) == DB_OK)
 		rc = db_commit(db);
 	if (rc != DB_OK)
@@ -197,7 +183,7 @@ db_wf_copy_name(struct db *db, struct arena *a, const char *owner,
 {
 	const char	*v[2] = { owner, base };
 
-	return text0(db, a, STMT_WF_COPY_NAME, v, name);
+	return db_exec_text(db, a, STMT_WF_COPY_NAME, v, name);
 }
 
 /* The owner's autosave row ({id, nodes, edges}) and its id; DB_NOTFOUND. */
@@ -211,7 +197,7 @@ db_wf_current(struct db *db, struct arena *a, const char *owner, char **json,
 
 	if ((rc = db_exec_one(db, &res, STMT_WF_CURRENT, v)) != DB_OK)
 		return rc;
-	*json = db_copy(a, res, 0, 0);
+	*json = db_copy_json(a, res, 0, 0);
 	*id = db_copy(a, res, 0, 1);
 	PQclear(res);
 	return *json && *id ? DB_OK : DB_ERROR;
@@ -224,7 +210,7 @@ db_wf_issues(struct db *db, struct arena *a, const char *nodes,
 {
 	const char	*v[2] = { nodes, owner };
 
-	return text0(db, a, STMT_WF_ISSUES, v, json);
+	return db_exec_json(db, a, STMT_WF_ISSUES, v, json);
 }
 
 /* The owner of workflow id and its nodes' connection problems. */
@@ -239,7 +225,7 @@ db_wf_validate(struct db *db, struct arena *a, const char *id, char **owner,
 	if ((rc = db_exec_one(db, &res, STMT_WF_VALIDATE, v)) != DB_OK)
 		return rc;
 	*owner = db_copy(a, res, 0, 0);
-	*json = db_copy(a, res, 0, 1);
+	*json = db_copy_json(a, res, 0, 1);
 	PQclear(res);
 	return *owner && *json ? DB_OK : DB_ERROR;
 }

@@ -167,6 +167,38 @@ jsonw_iso_micros(struct jsonw *w, long long us)
 	jsonw_raw(w, buf, (size_t)(p - buf));
 }
 
+/*
+ * Appends the JSON text s (valid JSON, such as a jsonb column's text) with
+ * the whitespace between its tokens dropped, so that text PostgreSQL wrote
+ * reads like the rest of an answer.
+ */
+void
+jsonw_json(struct jsonw *w, const char *s)
+{
+	const char	*p;
+	char		*o;
+	int		 instr = 0, esc = 0;
+
+	if (reserve(w, strlen(s)) == -1)
+		return;
+	o = w->buf + w->len;
+	for (p = s; *p != '\0'; p++) {
+		if (instr) {
+			if (esc)
+				esc = 0;
+			else if (*p == '\\')
+				esc = 1;
+			else if (*p == '"')
+				instr = 0;
+		} else if (*p == '"')
+			instr = 1;
+		else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			continue;
+		*o++ = *p;
+	}
+	w->len = (size_t)(o - w->buf);
+}
+
 /* The NUL-terminated text (arena), or NULL when a write failed. */
 char *
 jsonw_done(struct jsonw *w)

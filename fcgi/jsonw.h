@@ -23,6 +23,7 @@ void	 jsonw_lit(struct jsonw *, const char *);
 void	 jsonw_str(struct jsonw *, const char *);
 void	 jsonw_str_or_null(struct jsonw *, const char *);
 void	 jsonw_iso_micros(struct jsonw *, long long);
+void	 jsonw_json(struct jsonw *, const char *);
 char	*jsonw_done(struct jsonw *);
 
 #endif

@@ -10,4 +10,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
 	'ct', $11::text, 'tag', $12::text) ||
 	COALESCE($14::jsonb, '{}'), $13::jsonb)
 ON CONFLICT (owner_id, external_id) DO NOTHING
-RETURNING apconn.connection_json(c)::text
+-- The connection's columns in the order of conn_list.sql (db_conn_json).
+RETURNING c.id, c.external_id, c.display_name, c.piece_name,
+    c.piece_version, c.type, c.status, c.scope, c.project_ids,
+    c.platform_id, c.owner_id, c.metadata, c.created_at, c.updated_at,
+    c.status_reason, c.status_at

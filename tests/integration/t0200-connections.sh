@@ -36,6 +36,23 @@ expect_json .displayName "OpenAI (renamed)" "updates the name"
 expect_json .pieceVersion 0.3.0 "takes the given version"
 check "still one row" test "$(psql_q "SELECT count(*) FROM apconn.app_connection")" = 1
 
+# One writer: the upsert's answer, the list's entry and the single read
+# (without value and workflowIds) are the same text, compact, byte for byte.
+cp "$TMP/body" "$TMP/posted"
+check "the upsert's answer is compact JSON (as jq -c writes it)" \
+    test "$(cat "$TMP/posted")" = "$(jq -c . "$TMP/posted")"
+as "$ka" GET /api/app-connections
+check "the list's entry is the upsert's answer, byte for byte" \
+    test "$(jq -c '.data[0]' "$TMP/body")" = "$(cat "$TMP/posted")"
+check "the list is compact JSON" test "$(cat "$TMP/body")" = "$(jq -c . "$TMP/body")"
+as "$ka" GET "/api/app-connections/$id1"
+check "the single read is compact JSON" test "$(cat "$TMP/body")" = "$(jq -c . "$TMP/body")"
+check "the single read is the upsert's answer with value and workflowIds" \
+    test "$(jq -c 'del(.value, .workflowIds)' "$TMP/body")" = "$(cat "$TMP/posted")"
+as "$ka" POST "/api/app-connections/$id1" '{"metadata":{"a": [1, 2], "b": "x y"}}'
+check "a rename's answer is compact, metadata included" \
+    test "$(cat "$TMP/body")" = "$(jq -c . "$TMP/body")"
+
 # Refusals, none of which changes anything.
 before=$(psql_q "SELECT md5(string_agg(value::text || display_name, ',')) FROM apconn.app_connection")
 for f in externalId displayName pieceName type value; do
