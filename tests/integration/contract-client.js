@@ -15,6 +15,7 @@
 // CONTRACT_ORIGIN, CONTRACT_FOREIGN_ID (another user's connection id).
 // Prints "ok - ..." / "not ok - ..." lines; exits 1 if any failed.
 "use strict";
+const fs = require("fs");
 const http = require("http");
 
 const base = new URL(process.argv[2]);
@@ -33,6 +34,19 @@ function ok(cond, what) {
 	return cond;
 }
 
+// Each answer is kept for the check against openapi.yaml when the test
+// harness asks for it (APCONN_ANSWERS, tests/integration/lib.sh).
+let recorded = 0;
+function record(method, path, res, text) {
+	const dir = process.env.APCONN_ANSWERS;
+	if (!dir)
+		return;
+	const name = `c.${process.pid}.${++recorded}`;
+	fs.writeFileSync(`${dir}/${name}`, text);
+	fs.appendFileSync(`${dir}/index`, [name, method, path, res.statusCode,
+	    res.headers["content-type"] || ""].join("\t") + "\n");
+}
+
 // The browser's request: what apiCall() sends.
 function request(method, path, body, opts = {}) {
 	const headers = { "Content-Type": "application/json" };
@@ -49,6 +63,7 @@ function request(method, path, body, opts = {}) {
 			res.setEncoding("utf8");
 			res.on("data", (c) => { text += c; });
 			res.on("end", () => {
+				record(method, path, res, text);
 				let json;
 				try { json = JSON.parse(text); } catch (e) { json = undefined; }
 				resolve({ status: res.statusCode, json, text });

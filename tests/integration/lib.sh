@@ -59,6 +59,10 @@ export APCONN_SYNC_INTERVAL
 export APCONN_REFRESH_INTERVAL
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/apconn-$TEST_NAME.XXXXXX")
 chmod 755 "$TMP"
+mkdir "$TMP/answers"
+chmod 777 "$TMP/answers"
+APCONN_ANSWERS="$TMP/answers"	# node clients keep their answers here too
+export APCONN_ANSWERS
 PIDS=""
 PG_PRIVATE=0
 EXTRA_DBS=""
@@ -145,6 +149,7 @@ SECRET_RE='ap[ks]_[0-9a-z]{21}_[A-Za-z0-9_-]{20,}|Bearer [A-Za-z0-9]|at-[0-9]{13
 # secret reached the app's or nginx's logs, or when they are not clean
 # text (text_clean).
 done_testing() {
+	answers_check
 	for f in "$TMP/app.log" "$TMP"/nginx*.log; do
 		[ -f "$f" ] || continue
 		text_clean "$f" || fail "$(basename "$f") is valid UTF-8 without NUL"
@@ -328,7 +333,8 @@ text_clean() {
 # answer_clean WHAT: fails the test's check count when the last answer
 # (text, not an image) is not clean text.
 answer_clean() {
-	case "$(header Content-Type 2>/dev/null)" in
+	_ctype=$(header Content-Type 2>/dev/null)
+	case "$_ctype" in
 	image/*|application/octet-stream|font/*) return 0 ;;
 	esac
 	text_clean "$TMP/body" ||
@@ -359,6 +365,36 @@ http() {
 		    --unix-socket "$TMP/http.sock" -X "$_hm" "$@" "http://localhost$_hp")
 	fi
 	answer_clean "$_hm $_hp"
+	answer_record "$_hm" "$_hp"
+}
+
+# answer_record METHOD PATH: keeps the last answer for done_testing's
+# check against openapi.yaml (tests/integration/answers.js).
+answer_record() {
+	_hf=$(mktemp "$TMP/answers/a.XXXXXX") || return 0
+	cp "$TMP/body" "$_hf"
+	printf '%s\t%s\t%s\t%s\t%s\n' "${_hf##*/}" "$1" "$2" "$STATUS" \
+	    "$_ctype" >>"$TMP/answers/index"
+}
+
+# answers_check: every answer the test received through nginx is one
+# openapi.yaml declares, with the declared status, content type and
+# shape.
+answers_check() {
+	[ -s "$TMP/answers/index" ] || return 0
+	_nm="${APCONN_BROWSER_MODULES:-$top_srcdir/tests/browser/node_modules}"
+	if [ ! -d "$_nm/ajv" ] || ! command -v node >/dev/null 2>&1; then
+		fail "node and tests/browser's modules check the answers against openapi.yaml (npm ci in tests/browser; scripts/test does it)"
+		return
+	fi
+	_na=$(wc -l <"$TMP/answers/index")
+	if NODE_PATH="$_nm" node "$top_srcdir/tests/integration/answers.js" \
+	    "$top_srcdir/openapi.yaml" "$TMP/answers" >"$TMP/answers.out" 2>&1; then
+		ok "the $_na answers received are the ones openapi.yaml declares"
+	else
+		fail "the $_na answers received are the ones openapi.yaml declares: $(wc -l <"$TMP/answers.out") are not"
+		head -n 200 "$TMP/answers.out"
+	fi
 }
 
 # fcgi METHOD PATH [BODY]: straight to the workers, no nginx (cgi-fcgi), on
