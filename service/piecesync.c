@@ -4,6 +4,10 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,7 @@
 
 #define LIST_MAX	(64 * 1024 * 1024)
 #define PIECE_MAX	(16 * 1024 * 1024)
+#define SNAPSHOT_MAX	(256 * 1024 * 1024)
 
 static enum egress_rc
 fetch(const struct sync_opts *o, const char *url, size_t max,
@@ -105,13 +110,45 @@ struct pending {
 	char		*url;
 };
 
+/*
+ * Checks that doc is the piece p names (an object with its name and
+ * version) and upserts it: 1 inserted, 2 updated, 0 unchanged, or -1 with
+ * why.  The sync's one way into the catalogue, for fetched and snapshot
+ * pieces alike; doc stays the caller's.
+ */
+static int
+store_doc(struct db *db, const struct pending *p, json_object *doc,
+    char *why, size_t whysz)
+{
+	const char	*dn, *dv;
+	int		 outcome = -1;
+
+	if (doc == NULL || !json_object_is_type(doc, json_type_object)) {
+		snprintf(why, whysz, "the answer is not a JSON object");
+		return -1;
+	}
+	dn = json_str(doc, "name");
+	dv = json_str(doc, "version");
+	if (dn == NULL || dv == NULL || strcmp(piece_short_name(dn),
+	    p->shortname) != 0 || strcmp(dv, p->version) != 0) {
+		snprintf(why, whysz, "the answer is not %s@%s", p->shortname,
+		    p->version);
+		return -1;
+	}
+	if (db_piece_upsert(db, p->shortname, json_object_to_json_string_ext(
+	    doc, JSON_C_TO_STRING_PLAIN), &outcome) != DB_OK) {
+		snprintf(why, whysz, "the database refused it");
+		outcome = -1;
+	}
+	return outcome;
+}
+
 /* Stores one fetched piece; returns 1, 2, 0 (as upsert) or -1 with why. */
 static int
 store_one(struct db *db, const struct pending *p, enum egress_rc orc,
     struct egress_resp *resp, const char *detail, char *why, size_t whysz)
 {
 	json_object	*doc = NULL;
-	const char	*dn, *dv;
 	int		 outcome = -1;
 
 	if (orc != EG_OK) {
@@ -126,27 +163,36 @@ store_one(struct db *db, const struct pending *p, enum egress_rc orc,
 		goto out;
 	}
 	doc = json_tokener_parse(resp->body);
-	if (doc == NULL || !json_object_is_type(doc, json_type_object)) {
-		snprintf(why, whysz, "the answer is not a JSON object");
-		goto out;
-	}
-	dn = json_str(doc, "name");
-	dv = json_str(doc, "version");
-	if (dn == NULL || dv == NULL || strcmp(piece_short_name(dn),
-	    p->shortname) != 0 || strcmp(dv, p->version) != 0) {
-		snprintf(why, whysz, "the answer is not %s@%s", p->shortname,
-		    p->version);
-		goto out;
-	}
-	if (db_piece_upsert(db, p->shortname, json_object_to_json_string_ext(
-	    doc, JSON_C_TO_STRING_PLAIN), &outcome) != DB_OK) {
-		snprintf(why, whysz, "the database refused it");
-		outcome = -1;
-	}
+	outcome = store_doc(db, p, doc, why, whysz);
 out:
 	json_object_put(doc);
 	egress_resp_free(resp);
 	return outcome;
+}
+
+/* Counts one stored piece (out as store_doc's) into r and says so. */
+static void
+tally(const struct pending *p, int out, const char *why,
+    struct sync_result *r, void (*say)(const char *))
+{
+	char	line[768];
+
+	if (out < 0) {
+		snprintf(line, sizeof(line), "failed %s@%s: %s", p->shortname,
+		    p->version, why);
+		r->failed++;
+	} else {
+		snprintf(line, sizeof(line), "synced %s@%s (%s)", p->shortname,
+		    p->version, out == 1 ? "inserted" : out == 2 ? "updated" :
+		    "unchanged");
+		if (out == 1)
+			r->inserted++;
+		else if (out == 2)
+			r->updated++;
+		else
+			r->unchanged++;
+	}
+	say(line);
 }
 
 /*
@@ -160,8 +206,7 @@ flush(struct db *db, const struct sync_opts *o, struct pending *p, size_t n,
 	struct egress_req	 q[PARALLEL];
 	struct egress_resp	 resp[PARALLEL];
 	enum egress_rc		 rc[PARALLEL];
-	char			 detail[PARALLEL][160], key[512], line[768];
-	char			 why[384];
+	char			 detail[PARALLEL][160], key[512], why[384];
 	const char		*h[3] = { "Accept: application/json", NULL, NULL };
 	size_t			 i;
 	int			 out;
@@ -186,22 +231,7 @@ flush(struct db *db, const struct sync_opts *o, struct pending *p, size_t n,
 	for (i = 0; i < n; i++) {
 		out = store_one(db, &p[i], rc[i], &resp[i], detail[i], why,
 		    sizeof(why));
-		if (out < 0) {
-			snprintf(line, sizeof(line), "failed %s@%s: %s",
-			    p[i].shortname, p[i].version, why);
-			r->failed++;
-		} else {
-			snprintf(line, sizeof(line), "synced %s@%s (%s)",
-			    p[i].shortname, p[i].version, out == 1 ?
-			    "inserted" : out == 2 ? "updated" : "unchanged");
-			if (out == 1)
-				r->inserted++;
-			else if (out == 2)
-				r->updated++;
-			else
-				r->unchanged++;
-		}
-		say(line);
+		tally(&p[i], out, why, r, say);
 		free(p[i].url);
 		p[i].url = NULL;
 	}
@@ -257,10 +287,161 @@ piece_url(const struct sync_opts *o, const char *full, const char *version)
 }
 
 /*
+ * The JSON document in the file path, of at most SNAPSHOT_MAX bytes and
+ * the depth a fetched piece may have inside an array: a new object the
+ * caller puts, or NULL with why naming the file (and the line where it
+ * stops being JSON).
+ */
+static json_object *
+snapshot_file(const char *path, char *why, size_t whysz)
+{
+	struct json_tokener	*tok = NULL;
+	enum json_tokener_error	 jerr;
+	json_object		*doc = NULL;
+	struct stat		 st;
+	FILE			*f;
+	char			*text = NULL;
+	size_t			 len, end, i, line;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(why, whysz, "%.300s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whysz, "%.300s: not a file", path);
+		goto out;
+	}
+	if (st.st_size > SNAPSHOT_MAX) {
+		snprintf(why, whysz, "%.300s: over %d MB", path,
+		    SNAPSHOT_MAX / (1024 * 1024));
+		goto out;
+	}
+	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
+		snprintf(why, whysz, "%.300s: out of memory", path);
+		goto out;
+	}
+	len = fread(text, 1, (size_t)st.st_size, f);
+	if (ferror(f)) {
+		snprintf(why, whysz, "%.300s: %s", path, strerror(errno));
+		goto out;
+	}
+	text[len] = '\0';
+	if ((tok = json_tokener_new_ex(JSON_DEPTH_MAX + 1)) == NULL) {
+		snprintf(why, whysz, "%.300s: out of memory", path);
+		goto out;
+	}
+	doc = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_success)
+		end += strspn(text + end, " \t\r\n");
+	if (jerr != json_tokener_success || end < len) {
+		for (i = 0, line = 1; i < end && i < len; i++)
+			line += text[i] == '\n';
+		snprintf(why, whysz, "%.300s:%zu: not JSON (%s)", path, line,
+		    jerr == json_tokener_continue ? "it ends too soon" :
+		    jerr != json_tokener_success ?
+		    json_tokener_error_desc(jerr) : "more after the end");
+		json_object_put(doc);
+		doc = NULL;
+	}
+out:
+	if (tok != NULL)
+		json_tokener_free(tok);
+	free(text);
+	fclose(f);
+	return doc;
+}
+
+/* scandir(3)'s filter: the *.json files of a snapshot directory. */
+static int
+snapshot_name(const struct dirent *d)
+{
+	size_t	len = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && len > 5 &&
+	    strcmp(d->d_name + len - 5, ".json") == 0;
+}
+
+/* Appends doc (an array's entries, or doc itself) to list; puts doc. */
+static void
+snapshot_add(json_object *list, json_object *doc)
+{
+	size_t	i, n;
+
+	if (json_object_is_type(doc, json_type_array)) {
+		n = json_object_array_length(doc);
+		for (i = 0; i < n; i++)
+			json_object_array_add(list, json_object_get(
+			    json_object_array_get_idx(doc, i)));
+	} else
+		json_object_array_add(list, json_object_get(doc));
+	json_object_put(doc);
+}
+
+/*
+ * The pieces of a snapshot at path, as a new array the caller puts: a
+ * file holding a JSON array of per-piece answers (or one answer), or a
+ * directory whose *.json files each hold one answer or an array of them,
+ * read in name order.  Every file must be JSON: NULL, with why naming the
+ * first that is not, reads none of them.
+ */
+static json_object *
+snapshot_read(const char *path, char *why, size_t whysz)
+{
+	struct dirent	**names = NULL;
+	struct stat	  st;
+	json_object	 *list = NULL, *doc;
+	char		  file[4096];
+	int		  i, n = 0;
+
+	if (stat(path, &st) == -1) {
+		snprintf(why, whysz, "%.300s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if ((doc = snapshot_file(path, why, whysz)) == NULL)
+			return NULL;
+		if (!json_object_is_type(doc, json_type_array) &&
+		    !json_object_is_type(doc, json_type_object)) {
+			snprintf(why, whysz, "%.300s: not a JSON array of "
+			    "pieces", path);
+			json_object_put(doc);
+			return NULL;
+		}
+		list = json_object_new_array();
+		snapshot_add(list, doc);
+		return list;
+	}
+	if ((n = scandir(path, &names, snapshot_name, alphasort)) == -1) {
+		snprintf(why, whysz, "%.300s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (n == 0)
+		snprintf(why, whysz, "%.300s: no .json files", path);
+	else
+		list = json_object_new_array();
+	for (i = 0; i < n && list != NULL; i++) {
+		snprintf(file, sizeof(file), "%s/%s", path, names[i]->d_name);
+		if ((doc = snapshot_file(file, why, whysz)) == NULL) {
+			json_object_put(list);
+			list = NULL;
+		} else
+			snapshot_add(list, doc);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return list;
+}
+
+/*
  * Runs one sync: the list, then the new or changed pieces, fetched
- * PARALLEL at a time.  say() gets one line per piece and event.  Returns 0
- * when nothing failed, 1 when a piece failed, -1 when the list itself
- * could not be read.
+ * PARALLEL at a time; or, with o->from, the pieces of a snapshot, each
+ * taken as the list's entry and the piece's answer at once.  say() gets
+ * one line per piece and event.  Returns 0 when nothing failed, 1 when a
+ * piece failed, -1 when the list (or the snapshot) could not be read,
+ * and then nothing was stored.
  */
 int
 piece_sync(struct db *db, const struct sync_opts *o, struct sync_result *r,
@@ -269,8 +450,8 @@ piece_sync(struct db *db, const struct sync_opts *o, struct sync_result *r,
 	struct egress_resp	 resp;
 	struct timespec		 t0, t1;
 	json_object		*list = NULL, *e;
-	struct pending		 p[PARALLEL];
-	char			 url[2048], detail[256], line[768];
+	struct pending		 p[PARALLEL], one;
+	char			 url[2048], detail[256], line[768], why[384];
 	const char		*name, *version, *updated, *shortname;
 	enum egress_rc		 orc;
 	size_t			 i, n, np = 0;
@@ -278,6 +459,15 @@ piece_sync(struct db *db, const struct sync_opts *o, struct sync_result *r,
 
 	memset(r, 0, sizeof(*r));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (o->from != NULL) {
+		if ((list = snapshot_read(o->from, why, sizeof(why))) == NULL) {
+			snprintf(line, sizeof(line), "cannot read the snapshot "
+			    "%s", why);
+			say(line);
+			goto done;
+		}
+		goto listed;
+	}
 	snprintf(url, sizeof(url), "%s/pieces", o->base);
 	orc = fetch(o, url, LIST_MAX, &resp, detail, sizeof(detail));
 	if (orc != EG_OK) {
@@ -301,6 +491,7 @@ piece_sync(struct db *db, const struct sync_opts *o, struct sync_result *r,
 		say("cannot read the piece list: not a JSON array");
 		goto done;
 	}
+listed:
 	n = json_object_array_length(list);
 	if (o->limit > 0 && n > (size_t)o->limit)
 		n = (size_t)o->limit;
@@ -341,6 +532,15 @@ piece_sync(struct db *db, const struct sync_opts *o, struct sync_result *r,
 			snprintf(line, sizeof(line), "would sync %s@%s",
 			    shortname, version);
 			say(line);
+			continue;
+		}
+		if (o->from != NULL) {
+			one.full = name;
+			one.shortname = shortname;
+			one.version = version;
+			one.url = NULL;
+			tally(&one, store_doc(db, &one, e, why, sizeof(why)),
+			    why, r, say);
 			continue;
 		}
 		p[np].full = name;

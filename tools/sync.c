@@ -1,7 +1,9 @@
 /*
  * apconn-sync-pieces: the piece sync from the command line, with the
  * original's flags (--name=value, and --name value as getopt_long reads
- * it) and environment.
+ * it) and environment; --from takes the pieces from a snapshot instead
+ * (the one installed in the package data directory, on a machine that
+ * cannot reach the pieces API).
  */
 #include "config.h"
 
@@ -24,6 +26,7 @@
 
 static const char usage_text[] =
 "usage: apconn-sync-pieces [-c file] [-n] [-l N] [-o a,b] [-b URL] [-k KEY]\n"
+"       apconn-sync-pieces [-c file] [-n] [-l N] [-o a,b] -f PATH\n"
 "  -c, --config FILE    the configuration file (else APCONN_CONFIG, else\n"
 "                       the installed one)\n"
 "  -n, --dry-run        fetch and compare, store nothing\n"
@@ -31,6 +34,10 @@ static const char usage_text[] =
 "  -o, --only a,b       only these pieces, by short or full name\n"
 "  -b, --base-url URL   the pieces API, version included\n"
 "  -k, --api-key KEY    sent in the api-key header\n"
+"  -f, --from PATH      the pieces of a snapshot, not the API: a JSON array\n"
+"                       of per-piece answers, or a directory of .json\n"
+"                       files; the shipped snapshot is\n"
+"                       " APCONN_SNAPSHOT "\n"
 "  -h, --help           this text\n"
 "      --version        the version\n";
 
@@ -41,6 +48,7 @@ static const struct option longopts[] = {
 	{ "only",	required_argument,	NULL, 'o' },
 	{ "base-url",	required_argument,	NULL, 'b' },
 	{ "api-key",	required_argument,	NULL, 'k' },
+	{ "from",	required_argument,	NULL, 'f' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 }
@@ -107,8 +115,8 @@ main(int argc, char *argv[])
 	struct sync_result	 r;
 	struct db		*db;
 	const char		*cfg_path = NULL, *base_arg = NULL;
-	const char		*key_arg = NULL;
-	char			 err[512], *end, *base, summary[320];
+	const char		*key_arg = NULL, *from = NULL;
+	char			 err[512], *end, *base = NULL, summary[320];
 	char			 host[256];
 	double			 started;
 	size_t			 len;
@@ -118,7 +126,7 @@ main(int argc, char *argv[])
 
 	log_init("apconn-sync-pieces");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:nl:o:b:k:h", longopts,
+	while ((ch = getopt_long(argc, argv, ":c:nl:o:b:k:f:h", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -144,6 +152,12 @@ main(int argc, char *argv[])
 		case 'k':
 			key_arg = optarg;
 			break;
+		case 'f':
+			if (*optarg == '\0')
+				usage_error("--from: needs a file or "
+				    "directory");
+			from = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -158,6 +172,9 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage_error("%s: unexpected argument", argv[optind]);
+	if (from != NULL && (base_arg != NULL || key_arg != NULL))
+		usage_error("--from reads no API: leave out %s",
+		    base_arg != NULL ? "--base-url" : "--api-key");
 	if (cfg_path == NULL)
 		cfg_path = getenv("APCONN_CONFIG") ? getenv("APCONN_CONFIG") :
 		    cfg_default_path();
@@ -168,28 +185,31 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	o.base = base_arg != NULL ? base_arg : cfg.pieces_url;
 	o.api_key = key_arg != NULL ? key_arg : cfg.pieces_api_key;
+	o.from = from;
 	o.limit = limit;
 	o.only = only;
 	o.dry = dry;
 	o.progress = progress;
-	if (!url_like(o.base)) {
-		if (base_arg != NULL)
-			usage_error("--base-url: not a URL: \"%.80s\"",
-			    base_arg);
-		fprintf(stderr, "apconn-sync-pieces: APCONN_PIECES_URL is not "
-		    "a URL: \"%.80s\"\n", o.base);
-		return 1;
-	}
-	if ((base = strdup(o.base)) == NULL)
-		return 1;
-	len = strlen(base);
-	while (len > 0 && base[len - 1] == '/')
-		base[--len] = '\0';
-	o.base = base;
 	tty = isatty(STDERR_FILENO);
-	if (egress_init(cfg.outbound_allow, err, sizeof(err)) == -1) {
-		fprintf(stderr, "apconn-sync-pieces: %s\n", err);
-		return 1;
+	if (from == NULL) {
+		if (!url_like(o.base)) {
+			if (base_arg != NULL)
+				usage_error("--base-url: not a URL: "
+				    "\"%.80s\"", base_arg);
+			fprintf(stderr, "apconn-sync-pieces: APCONN_PIECES_URL "
+			    "is not a URL: \"%.80s\"\n", o.base);
+			return 1;
+		}
+		if ((base = strdup(o.base)) == NULL)
+			return 1;
+		len = strlen(base);
+		while (len > 0 && base[len - 1] == '/')
+			base[--len] = '\0';
+		o.base = base;
+		if (egress_init(cfg.outbound_allow, err, sizeof(err)) == -1) {
+			fprintf(stderr, "apconn-sync-pieces: %s\n", err);
+			return 1;
+		}
 	}
 	db = db_new(cfg.database_url);
 	if (db_ensure(db) == -1) {
@@ -217,10 +237,12 @@ main(int argc, char *argv[])
 	    r.inserted, r.updated, r.unchanged, r.failed, r.elapsed);
 	if (!o.dry) {
 		snprintf(summary, sizeof(summary), "%lu listed, %lu inserted, "
-		    "%lu updated, %lu unchanged, %lu failed, %.2fs%s (%s)",
-		    r.listed, r.inserted, r.updated, r.unchanged, r.failed,
-		    r.elapsed, rc == -1 ? " (the list could not be read)" : "",
-		    "apconn-sync-pieces");
+		    "%lu updated, %lu unchanged, %lu failed, %.2fs%s "
+		    "(apconn-sync-pieces%s%.150s)", r.listed, r.inserted,
+		    r.updated, r.unchanged, r.failed, r.elapsed, rc != -1 ? "" :
+		    from != NULL ? " (the snapshot could not be read)" :
+		    " (the list could not be read)", from != NULL ?
+		    " --from=" : "", from != NULL ? from : "");
 		job_host(&cfg, host, sizeof(host));
 		(void)db_job_record(db, "piece_sync", host, started,
 		    rc == 0 && r.missing[0] == '\0', summary);

@@ -3,15 +3,16 @@
 # are clean mdoc; the unit passes systemd-analyze verify with an exposure
 # of 2 or less, the service user and its paths come with it; the
 # installed apconn-fcgi, behind nginx running the installed site
-# configuration, answers over http and over TLS.
+# configuration, answers over http and over TLS; the installed sync loads
+# the installed catalogue snapshot.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 command -v mandoc >/dev/null 2>&1 || { echo "SKIP: mandoc not installed"; exit 77; }
 D="$TMP/root"
 # The paths this build was configured with.
-set -- $(printf 'apconn-paths:\n\t@echo $(prefix) $(bindir) $(sysconfdir) $(runstatedir) $(mandir) $(docdir)\n' |
+set -- $(printf 'apconn-paths:\n\t@echo $(prefix) $(bindir) $(sysconfdir) $(runstatedir) $(mandir) $(docdir) $(pkgdatadir)\n' |
     MAKEFLAGS= make -s --no-print-directory -C "$top_builddir" -f Makefile -f - apconn-paths | grep -v "^make")
-PREFIX=$1 BINDIR=$2 SYSCONFDIR=$3 RUNSTATEDIR=$4 MANDIR=$5 DOCDIR=$6
+PREFIX=$1 BINDIR=$2 SYSCONFDIR=$3 RUNSTATEDIR=$4 MANDIR=$5 DOCDIR=$6 PKGDATADIR=$7
 make -s -C "$top_builddir" install DESTDIR="$D" >"$TMP/install.log" 2>&1
 check "make install into a DESTDIR" test $? = 0
 for f in "$BINDIR/apconn-fcgi" "$BINDIR/apconn-admin" "$BINDIR/apconn-sync-pieces" \
@@ -19,9 +20,14 @@ for f in "$BINDIR/apconn-fcgi" "$BINDIR/apconn-admin" "$BINDIR/apconn-sync-piece
     "$MANDIR/man1/apconn-sync-pieces.1" "$SYSCONFDIR/nginx/conf.d/apconn.conf" \
     "$SYSCONFDIR/nginx/apconn-locations.conf" "$SYSCONFDIR/apconn/apconn.conf" \
     "$PREFIX/lib/systemd/system/apconn.service" "$DOCDIR/examples/spawn-fcgi.example" \
-    "$DOCDIR/examples/apconn.conf.sample"; do
+    "$DOCDIR/examples/apconn.conf.sample" "$PKGDATADIR/pieces.json"; do
 	check "installed: $f" test -f "$D$f"
 done
+check "the catalogue snapshot is installed as shipped" \
+    cmp -s "$top_srcdir/catalogue/pieces.json" "$D$PKGDATADIR/pieces.json"
+"$D$BINDIR/apconn-sync-pieces" --help >"$TMP/help.out"
+check "apconn-sync-pieces --help names the installed snapshot" \
+    grep -q "^ *$PKGDATADIR/pieces.json\$" "$TMP/help.out"
 check "the configuration file is not readable by others" \
     test "$(stat -c %a "$D$SYSCONFDIR/apconn/apconn.conf")" = 640
 for m in "$D$MANDIR"/man*/apconn*; do
@@ -133,6 +139,12 @@ expect_status 200 "health through the installed nginx site and programs"
 expect_json .database ok "... with the database"
 STATUS=$(curl -s -k -o "$TMP/body" -w '%{http_code}' "https://127.0.0.1:$TLS_PORT/api/health")
 expect_status 200 "... and through the site's TLS server"
+n=$(jq length "$D$PKGDATADIR/pieces.json")
+"$D$BINDIR/apconn-sync-pieces" --from="$D$PKGDATADIR/pieces.json" >"$TMP/sync.out" 2>&1
+check "the installed sync loads the installed snapshot" \
+    grep -q "^done: $n listed, $n inserted, 0 updated, 0 unchanged, 0 failed" "$TMP/sync.out"
+STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/api/pieces")
+expect_json length "$n" "... and the installed site lists its $n pieces"
 
 make -s -C "$top_builddir" uninstall DESTDIR="$D" >>"$TMP/install.log" 2>&1
 check "make uninstall leaves no file behind except the edited locations" \
