@@ -293,6 +293,19 @@ async function scenarios(browser) {
 		    i.getAttribute('aria-required') === 'true';
 	}), 'the field is labelled from the piece\'s auth and marked required');
 	await typeInto(page, 'Name', 'OpenAI prod');
+	await page.click('#piece-form button[type="submit"]');
+	ok(await until(page, () => {
+		const i = document.querySelector('input[name="secret_text"]');
+		const e = document.getElementById(i.id + '-error');
+		return i.getAttribute('aria-invalid') === 'true' && !e.hidden;
+	}), 'an empty API key is refused by the API, on its field');
+	const keyMsg = await page.evaluate(() => {
+		const i = document.querySelector('input[name="secret_text"]');
+		return document.getElementById(i.id + '-error').textContent;
+	});
+	ok(keyMsg === 'API Key is required' && !/secret_text/.test(keyMsg),
+	    'the error says "API Key", the label on screen, not the API\'s ' +
+	    'secret_text', keyMsg);
 	await page.type('input[name="secret_text"]', SECRET);
 	await shot(page, '03-secret-text-form');
 	await page.click('#piece-form button[type="submit"]');
@@ -350,7 +363,8 @@ async function scenarios(browser) {
 		const i = document.querySelector('#piece-form input[name="host"]');
 		return document.getElementById(i.id + '-error').textContent;
 	});
-	ok(/host/i.test(hostMsg), 'with the API\'s message', hostMsg);
+	ok(hostMsg === 'Host is required', 'with the API\'s message, naming ' +
+	    'the field by its label (not value.props.host)', hostMsg);
 	ok(await page.evaluate(() => Array.from(document.querySelectorAll(
 	    '#piece-form .field-error:not([hidden])')).length === 1),
 	    'and on no other field');
@@ -431,6 +445,13 @@ async function scenarios(browser) {
 		return i && i.getAttribute('aria-invalid') === 'true' &&
 		    i.closest('details').open && document.activeElement === i;
 	}), 'without an OAuth app, the error is shown on the client id field');
+	const cidMsg = await page.evaluate(() => {
+		const i = document.querySelector('#piece-form input[name="clientId"]');
+		return document.getElementById(i.id + '-error').textContent;
+	});
+	ok(/Client ID/.test(cidMsg) && /Client secret/.test(cidMsg) &&
+	    !/clientId|clientSecret/.test(cidMsg), '... naming the fields by ' +
+	    'their labels, not clientId and clientSecret', cidMsg);
 	await page.type('#piece-form input[name="clientId"]', 'my-client');
 	await page.type('#piece-form input[name="clientSecret"]', 'my-secret');
 	await Promise.all([

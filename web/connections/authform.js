@@ -3,7 +3,9 @@
 // BASIC_AUTH, CUSTOM_AUTH with typed props, OAUTH2, or none).  Secrets are
 // typed into password fields, never prefilled and never shown again.  An
 // API validation error names a field ("value.props.host"); showError()
-// puts its message under that field.
+// puts its message under that field, with the API's names for fields
+// replaced by the labels on screen ("host is required" reads "Host is
+// required").
 
 import { h, fill, nextId } from './dom.js';
 
@@ -98,7 +100,8 @@ export function build(piece, opts = {}) {
 		    opt.inline ? [control, label(text, opt.required, id)] :
 		    [label(text, opt.required, id), control], hp, err);
 		for (const n of names)
-			fields.set(n, { input: control, error: err, wrap });
+			fields.set(n, { input: control, error: err, wrap,
+			    label: String(text) });
 		return wrap;
 	}
 
@@ -351,13 +354,45 @@ export function build(piece, opts = {}) {
 		}
 	}
 
-	// Shows an error under the field it names (or above the form), and
-	// moves the focus there.
+	// The field entry an API field name (or path) stands for.
+	function fieldOf(name) {
+		return fields.get(name) || (name.startsWith('value.props.') ?
+		    null : fields.get('value.' + name)) || null;
+	}
+
+	// msg with the API's field names replaced by the labels on screen.
+	// Whole paths ("value.props.host", "props.host") are replaced
+	// anywhere; a bare key ("host") only when the error is about that
+	// field or the key cannot be an ordinary word ("secret_text",
+	// "clientId").
+	function onScreen(msg, own) {
+		const to = new Map();
+		for (const [name, f] of fields) {
+			const bare = name.replace(/^value\./, '');
+			const key = bare.replace(/^props\./, '');
+			for (const t of [name, bare, key]) {
+				if (t.includes('.') || /[_A-Z]/.test(t) ||
+				    (own && f.input === own.input))
+					if (!to.has(t))
+						to.set(t, f.label);
+			}
+		}
+		if (to.size === 0)
+			return msg;
+		const esc = (t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+		const re = new RegExp('(?<![\\w.])(' + Array.from(to.keys())
+		    .sort((a, b) => b.length - a.length).map(esc).join('|') +
+		    ')(?!\\w|\\.\\w)', 'g');
+		return String(msg).replace(re, (t) => to.get(t))
+		    .replace(/ must be a non-empty string$/, ' is required');
+	}
+
+	// Shows an error under the field it names (or above the form), in
+	// the words on screen, and moves the focus there.
 	function showError(err, fieldName) {
 		const name = fieldName || err.field || '';
-		const f = fields.get(name) || (name.startsWith('value.props.') ?
-		    null : fields.get('value.' + name));
-		const msg = err.message || 'The request failed';
+		const f = fieldOf(name);
+		const msg = onScreen(err.message || 'The request failed', f);
 		if (f) {
 			f.error.textContent = msg;
 			f.error.hidden = false;
