@@ -19,6 +19,7 @@ const SHOTS = process.env.APCONN_SHOTS;
 const PAGE_URL = BASE + '/connections/';
 const SECRET = 'sk-good-4f7c1e9a2b';
 const BAD_SECRET = 'sk-revoked-0d3b55';
+const CALLBACK = BASE + '/api/app-connections/oauth2/callback';
 const DB_PASSWORD = 'pg-pass-81c2a7';
 
 let n = 0;
@@ -416,6 +417,39 @@ async function scenarios(browser) {
 	await pickPiece(page, 'acme', 'acme');
 	ok(await page.$eval('#piece-form button[type="submit"]', (b) =>
 	    b.textContent === 'Connect'), 'an OAuth2 piece offers Connect');
+	const own = await page.evaluate(() => {
+		const d = document.querySelector('#piece-form details.own-app');
+		const s = d && d.querySelector('summary');
+		return d && s && { open: d.open, first: d.firstElementChild === s,
+		    text: s.textContent,
+		    marker: getComputedStyle(s, '::before').content,
+		    display: getComputedStyle(s).display };
+	});
+	ok(own && !own.open && own.first && /Use your own OAuth app/
+	    .test(own.text), '"Use your own OAuth app" is a closed disclosure',
+	    JSON.stringify(own));
+	ok(own && (own.display === 'list-item' || /\u25B8/.test(own.marker)),
+	    '... that shows a disclosure marker', JSON.stringify(own));
+	await page.click('#piece-form details.own-app summary');
+	const redirect = await page.evaluate(() => {
+		const d = document.querySelector('#piece-form details.own-app');
+		const i = d.querySelector('input[data-redirect-uri]');
+		const l = i && document.querySelector('label[for="' + i.id + '"]');
+		return { open: d.open, value: i && i.value,
+		    readOnly: i && i.readOnly, label: l && l.textContent,
+		    visible: !!i && i.offsetParent !== null,
+		    marker: getComputedStyle(d.querySelector('summary'),
+		    '::before').content };
+	});
+	ok(redirect.open && (own.display === 'list-item' ||
+	    /\u25BE/.test(redirect.marker)), 'a click opens it, and its ' +
+	    'marker turns', JSON.stringify(redirect));
+	ok(redirect.open && redirect.visible && redirect.value === CALLBACK &&
+	    redirect.readOnly && redirect.label === 'Redirect URI',
+	    'opened, it shows the redirect URI to register (APCONN_PUBLIC_URL\'s ' +
+	    'callback)', JSON.stringify(redirect));
+	await shot(page, '06b-own-oauth-app');
+	await page.click('#piece-form details.own-app summary');
 	await typeInto(page, 'Name', 'Acme main');
 	await Promise.all([
 		page.waitForNavigation({ waitUntil: 'networkidle0' }),

@@ -68,8 +68,43 @@ function help(id, text) {
 	    h('p', { id, class: 'help-text', text: t }));
 }
 
+// The server-held flow's redirect URI, for someone registering their own
+// OAuth app: a read-only field to copy from.
+function redirectUri(url) {
+	if (typeof url !== 'string' || url === '')
+		return h('p', { class: 'help', text: 'Register apconn\u2019s ' +
+		    'OAuth2 callback with the provider as the redirect URI: ' +
+		    'the server\u2019s public address followed by ' +
+		    '/api/app-connections/oauth2/callback (ask your operator).' });
+	const id = nextId('redirect');
+	const input = h('input', { id, type: 'text', readonly: true,
+	    value: url, spellcheck: 'false', autocomplete: 'off',
+	    'aria-describedby': id + '-help', dataset: { redirectUri: '' },
+	    on: { focus: (ev) => ev.currentTarget.select() } });
+	const copied = h('span', { class: 'muted', role: 'status',
+	    'aria-live': 'polite' });
+	const copy = h('button', { type: 'button', class: 'secondary',
+	    text: 'Copy', on: { click: async () => {
+		try {
+			await navigator.clipboard.writeText(url);
+			copied.textContent = 'Copied.';
+		} catch (e) {
+			input.focus();
+			copied.textContent = 'Selected: copy it with your keyboard.';
+		}
+	    } } });
+	return h('div', { class: 'field' },
+	    h('label', { for: id, text: 'Redirect URI' }),
+	    h('div', { class: 'redirect-uri' }, input, copy),
+	    h('p', { class: 'help', id: id + '-help', text: 'Register this ' +
+		'address with the provider as the OAuth app\u2019s redirect ' +
+		'(callback) URI: the provider sends you back to it.' }),
+	    copied);
+}
+
 // build(piece, opts): the form.  opts: externalId and displayName to
 // start from, lockExternalId (reconnecting keeps the connection's id),
+// redirectUrl (the server-held flow's, shown for one's own OAuth app),
 // onSubmit(form) called with collect()'s result.
 export function build(piece, opts = {}) {
 	const methods = authMethods(piece);
@@ -258,6 +293,7 @@ export function build(piece, opts = {}) {
 			    h('summary', { text: 'Use your own OAuth app (optional)' }),
 			    h('p', { class: 'help', text: 'Leave these empty to use ' +
 			    'the OAuth app configured on the server.' }),
+			    redirectUri(opts.redirectUrl),
 			    field(['clientId'], 'Client ID', cid),
 			    field(['clientSecret'], 'Client secret', csec));
 			els.push(own);

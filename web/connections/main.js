@@ -673,6 +673,7 @@ async function choosePiece(name, opts) {
 		displayName: opts.displayName,
 		lockExternalId: !!opts.externalId,
 		preferType: opts.type,
+		redirectUrl: state.user && state.user.oauth2RedirectUrl,
 		onCancel: closeCreate,
 		onSubmit: (v) => submitConnection(piece, f, v),
 	});
