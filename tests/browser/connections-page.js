@@ -391,6 +391,20 @@ async function scenarios(browser) {
 	ok(await until(page, () => /Test passed: Connection successful/.test(
 	    (document.querySelector('#list li.conn[data-status] .row-msg.ok') ||
 	    {}).textContent || '')), 'Test: the service accepts the key');
+	await clickAction(page, 'Warehouse DB', 'test');
+	ok(await until(page, () => {
+		const li = Array.from(document.querySelectorAll('#list li.conn'))
+		    .find((l) => l.querySelector('.conn-name').textContent ===
+		    'Warehouse DB');
+		const m = li && li.querySelector('.row-msg');
+		return m && /^Format looks valid/.test(m.textContent);
+	}), 'Test of a piece without a probe: "Format looks valid"');
+	info = await rowInfo(page, 'Warehouse DB');
+	ok(info && !/Test passed/.test(info.msg), '... never "Test passed"',
+	    info && info.msg);
+	r = await apiCall('POST', '/api/app-connections/' + pgId + '/test');
+	ok(r.data.status === 'success' && r.data.probed === false,
+	    '(the API answered success with probed false)', JSON.stringify(r.data));
 	await pickPiece(page, 'openai', 'openai');
 	await typeInto(page, 'Name', 'OpenAI old');
 	await page.type('input[name="secret_text"]', BAD_SECRET);

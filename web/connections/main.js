@@ -425,13 +425,22 @@ async function testRow(c, li, msg, button) {
 		return;
 	}
 	const ok = res && res.status === 'success';
+	/* Passed only when the service itself was asked (probed). */
+	const probed = !!res && res.probed === true;
 	const fresh = await refreshRow(c.id);
 	const target = fresh || li;
 	const m = target.querySelector('.row-msg');
-	m.classList.toggle('ok', ok);
+	m.classList.toggle('ok', ok && probed);
+	m.classList.toggle('note', ok && !probed);
 	m.classList.toggle('bad', !ok);
-	fill(m, h('strong', { text: ok ? 'Test passed: ' : 'Test failed: ' }),
-	    res && typeof res.message === 'string' ? res.message : '');
+	if (ok && !probed)
+		fill(m, h('strong', { text: 'Format looks valid: ' }),
+		    'no live check is set up for this piece, so the credential ' +
+		    'was not tried against the service.');
+	else
+		fill(m, h('strong', { text: ok ? 'Test passed: ' :
+		    'Test failed: ' }), res && typeof res.message === 'string' ?
+		    res.message : '');
 	const b = target.querySelector('[data-action="test"]');
 	if (b) {
 		b.disabled = !canWrite();
