@@ -18,6 +18,7 @@ const TOKEN = process.env.APCONN_TOKEN;
 const SHOTS = process.env.APCONN_SHOTS;
 const PAGE_URL = BASE + '/connections/';
 const SECRET = 'sk-good-4f7c1e9a2b';
+const NEW_SECRET = 'sk-good-rotated-6e2d90';
 const BAD_SECRET = 'sk-revoked-0d3b55';
 const CALLBACK = BASE + '/api/app-connections/oauth2/callback';
 const DB_PASSWORD = 'pg-pass-81c2a7';
@@ -121,7 +122,9 @@ async function rowInfo(page, name) {
 			uses: q('[data-uses]') && q('[data-uses]').textContent,
 			usesCount: q('[data-uses]') && q('[data-uses]').dataset.count,
 			msg: q('.row-msg') && q('.row-msg').textContent,
-			reconnect: !!q('[data-action="reconnect"]'),
+			update: !!q('[data-action="update"]'),
+			updateText: q('[data-action="update"]') &&
+			    q('[data-action="update"]').textContent,
 		};
 	}, name);
 }
@@ -405,6 +408,54 @@ async function scenarios(browser) {
 	r = await apiCall('POST', '/api/app-connections/' + pgId + '/test');
 	ok(r.data.status === 'success' && r.data.probed === false,
 	    '(the API answered success with probed false)', JSON.stringify(r.data));
+
+	/* Any connection's credentials can be updated, an ACTIVE one too. */
+	info = await rowInfo(page, 'OpenAI prod');
+	ok(info && info.status === 'ACTIVE' && info.update &&
+	    info.updateText === 'Update credentials',
+	    'an ACTIVE connection offers Update credentials', JSON.stringify(info));
+	const prodBefore = info;
+	await clickAction(page, 'OpenAI prod', 'update');
+	await page.waitForSelector('#piece-form:not([hidden]) form.auth-form');
+	ok(await page.$eval('#piece-form input[name="externalId"]', (i, e) =>
+	    i.readOnly && i.value === e, prodBefore.externalId) &&
+	    /Update the credentials of “OpenAI prod”/.test(await text(page,
+	    '#create-title')), 'the form keeps the connection id and says what ' +
+	    'it updates');
+	ok(await page.$eval('input[name="secret_text"]', (i) => i.value === ''),
+	    'the old secret is not shown');
+	await page.type('input[name="secret_text"]', NEW_SECRET);
+	await page.click('#piece-form button[type="submit"]');
+	ok(await until(page, () => /Updated the credentials of “OpenAI prod”/
+	    .test(document.getElementById('notice').textContent)),
+	    'the update is saved');
+	info = await rowInfo(page, 'OpenAI prod');
+	ok(info && info.id === prodBefore.id && info.status === 'ACTIVE' &&
+	    info.highlighted, 'the same connection, still ACTIVE',
+	    JSON.stringify(info));
+	await clickAction(page, 'OpenAI prod', 'test');
+	ok(await until(page, () => {
+		const li = Array.from(document.querySelectorAll('#list li.conn'))
+		    .find((l) => l.querySelector('.conn-name').textContent ===
+		    'OpenAI prod');
+		const m = li && li.querySelector('.row-msg.ok');
+		return m && /^Test passed: Connection successful$/.test(
+		    m.textContent);
+	}), 'the updated key passes the test (the probe saw it: see t0800)');
+	await clickAction(page, 'Warehouse DB', 'update');
+	await page.waitForSelector('#piece-form:not([hidden]) form.auth-form');
+	ok(await page.evaluate(() => {
+		const v = (n) => document.querySelector('#piece-form [name="' +
+		    n + '"]');
+		return v('host').value === 'db.internal' && v('port').value ===
+		    '5432' && v('password').value === '' &&
+		    v('mode').selectedOptions[0].textContent === 'Write';
+	}), 'updating CUSTOM_AUTH credentials starts from the stored props, ' +
+	    'secrets left empty');
+	await page.click('#create-back');
+	ok(await until(page, () => document.activeElement &&
+	    document.activeElement.dataset.action === 'update'),
+	    'Back returns the focus to the row\'s Update credentials');
 	await pickPiece(page, 'openai', 'openai');
 	await typeInto(page, 'Name', 'OpenAI old');
 	await page.type('input[name="secret_text"]', BAD_SECRET);
@@ -421,7 +472,7 @@ async function scenarios(browser) {
 	    'the badge says Error', JSON.stringify(info));
 	ok(info && /The service rejected the credential \(HTTP 401\)/.test(
 	    info.reason) && info.reasonTime, 'with the recorded reason and when');
-	ok(info && info.reconnect, 'an ERROR connection offers Reconnect');
+	ok(info && info.update, 'an ERROR connection offers Update credentials');
 	ok(await page.evaluate(() => document.activeElement &&
 	    document.activeElement.dataset.action === 'test'),
 	    'the focus stays on the Test button');
@@ -588,13 +639,13 @@ async function scenarios(browser) {
 	ok(r.status === 404, 'gone from the API');
 	r = await apiCall('GET', '/api/workflows/' + wfId);
 	ok(r.status === 200, 'the workflow stays');
-	/* Reconnect: the same connection id, a new secret. */
+	/* Reconnect an ERROR one: the same connection id, a new secret. */
 	info = await rowInfo(page, 'OpenAI old');
-	await clickAction(page, 'OpenAI old', 'reconnect');
+	await clickAction(page, 'OpenAI old', 'update');
 	await page.waitForSelector('#piece-form:not([hidden]) form.auth-form');
 	ok(await page.$eval('#piece-form input[name="externalId"]', (i, e) =>
 	    i.readOnly && i.value === e, info.externalId),
-	    'Reconnect keeps the connection id');
+	    'Update credentials keeps the connection id');
 	await page.type('input[name="secret_text"]', SECRET);
 	await shot(page, '12-reconnect');
 	await page.click('#piece-form button[type="submit"]');

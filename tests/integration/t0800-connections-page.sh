@@ -111,10 +111,12 @@ check "the code was exchanged with the server's OAuth app" sh -c \
     "grep '\"/oauth/token\"' '$TMP/fake.log' | grep -q 'client_id=acme-client'"
 check "the key the page saved reached the probe" \
     grep -q 'Bearer sk-good-4f7c1e9a2b' "$TMP/fake.log"
+check "... and so did the key an update of an ACTIVE connection gave" \
+    grep -q 'Bearer sk-good-rotated-6e2d90' "$TMP/fake.log"
 check "no secret typed in the page reached a log" sh -c \
-    "! grep -q -e sk-good-4f7c1e9a2b -e sk-revoked-0d3b55 -e pg-pass-81c2a7 -e my-secret -e '$(echo "$key" | cut -c27-)' '$TMP/app.log' '$TMP/nginx-access.log' '$TMP/nginx-error.log'"
+    "! grep -q -e sk-good-4f7c1e9a2b -e sk-good-rotated-6e2d90 -e sk-revoked-0d3b55 -e pg-pass-81c2a7 -e my-secret -e '$(echo "$key" | cut -c27-)' '$TMP/app.log' '$TMP/nginx-access.log' '$TMP/nginx-error.log'"
 check "the database holds no secret in clear" sh -c \
-    "! pg_dump -d '$DATABASE_URL' | grep -q -e sk-good-4f7c1e9a2b -e pg-pass-81c2a7"
+    "! pg_dump -d '$DATABASE_URL' | grep -q -e sk-good-4f7c1e9a2b -e sk-good-rotated-6e2d90 -e pg-pass-81c2a7"
 check "the sessions the page made are in the database" test \
     "$(psql_q "SELECT count(*) FROM apconn.sessions")" -ge 2
 check "the token's session names its key" test \

@@ -103,12 +103,17 @@ function redirectUri(url) {
 }
 
 // build(piece, opts): the form.  opts: externalId and displayName to
-// start from, lockExternalId (reconnecting keeps the connection's id),
-// redirectUrl (the server-held flow's, shown for one's own OAuth app),
-// onSubmit(form) called with collect()'s result.
+// start from, lockExternalId (an update keeps the connection's id),
+// values (the connection's stored value, secrets left out, to prefill
+// what is not secret), redirectUrl (the server-held flow's, shown for
+// one's own OAuth app), onSubmit(form) called with collect()'s result.
 export function build(piece, opts = {}) {
 	const methods = authMethods(piece);
-	const fields = new Map();	// API field name -> {input, error}
+	const fields = new Map();	// API field name -> {input, error, label}
+	const stored = opts.values && typeof opts.values === 'object' ?
+	    opts.values : {};
+	const storedProps = stored.props && typeof stored.props === 'object' ?
+	    stored.props : {};
 	const form = h('form', { class: 'auth-form', novalidate: true,
 	    'aria-labelledby': opts.titleId || null });
 	const formError = h('div', { class: 'form-error', role: 'alert',
@@ -155,12 +160,15 @@ export function build(piece, opts = {}) {
 		const text = p.displayName || key;
 		const required = p.required === true;
 		const t = p.type;
+		/* The stored value first (the API leaves secrets out). */
+		const dv = key in storedProps && t !== 'SECRET_TEXT' &&
+		    t !== 'PASSWORD' ? storedProps[key] : p.defaultValue;
 		if (t === 'MARKDOWN')
 			return { el: h('p', { class: 'help markdown',
 			    text: String(p.description || '') }) };
 		if (t === 'CHECKBOX') {
 			const c = h('input', { type: 'checkbox', name: key,
-			    checked: p.defaultValue === true });
+			    checked: dv === true });
 			return { el: field(names, text, c, { help: p.description,
 			    inline: true }), get: () => c.checked };
 		}
@@ -172,7 +180,6 @@ export function build(piece, opts = {}) {
 			if (!multi)
 				s.append(h('option', { value: '', text: 'Choose…' }));
 			opts2.forEach((o, i) => {
-				const dv = p.defaultValue;
 				s.append(h('option', { value: String(i),
 				    text: String(o.label ?? o.value),
 				    selected: multi ? Array.isArray(dv) &&
@@ -193,16 +200,15 @@ export function build(piece, opts = {}) {
 			    autocomplete: 'new-password', spellcheck: 'false' });
 		else if (t === 'LONG_TEXT' || t === 'JSON')
 			c = h('textarea', { name: key, rows: 4,
-			    value: typeof p.defaultValue === 'string' ?
-			    p.defaultValue : '' });
+			    value: typeof dv === 'string' ? dv : '' });
 		else if (t === 'NUMBER')
 			c = h('input', { type: 'number', name: key, step: 'any',
-			    inputmode: 'decimal', value: typeof p.defaultValue ===
-			    'number' ? String(p.defaultValue) : '' });
+			    inputmode: 'decimal', value: typeof dv === 'number' ||
+			    typeof dv === 'string' ? String(dv) : '' });
 		else
 			c = h('input', { type: 'text', name: key,
-			    autocomplete: 'off', value: typeof p.defaultValue ===
-			    'string' ? p.defaultValue : '' });
+			    autocomplete: 'off', value: typeof dv === 'string' ?
+			    dv : '' });
 		return { el: field(names, text, c, { help: p.description,
 		    required }), get: () => {
 			const v = c.value;
@@ -263,7 +269,9 @@ export function build(piece, opts = {}) {
 			perMethod.push((v) => { v.secret_text = c.value; });
 		} else if (m.type === 'BASIC_AUTH') {
 			const u = h('input', { type: 'text', name: 'username',
-			    autocomplete: 'off', spellcheck: 'false' });
+			    autocomplete: 'off', spellcheck: 'false',
+			    value: typeof stored.username === 'string' ?
+			    stored.username : '' });
 			const p = h('input', { type: 'password', name: 'password',
 			    autocomplete: 'new-password' });
 			els.push(field(['value.username'], m.username &&
@@ -324,8 +332,8 @@ export function build(piece, opts = {}) {
 	    h('p', { class: 'help', text: 'Fields marked * are required.' }),
 	    field(['displayName'], 'Name', nameInput, { required: true }),
 	    field(['externalId'], 'Connection id', extInput, {
-		help: opts.lockExternalId ? 'Reconnecting keeps the id ' +
-		    'workflows use.' : 'How workflows name this connection. ' +
+		help: opts.lockExternalId ? 'Updating the credentials keeps ' +
+		    'the id workflows use.' : 'How workflows name this connection. ' +
 		    'A connection with the same id is replaced.' })];
 	if (methods.length > 1) {
 		const legendId = nextId('legend');

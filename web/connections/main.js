@@ -1,6 +1,7 @@
 // The connections page: start a session, list connections with filters
 // and paging, create them from a piece's auth definition (OAuth2 through
-// apconn's server-held flow), test, rename, reconnect and delete them.
+// apconn's server-held flow), test, rename, update the credentials of and
+// delete them.
 // Every text from the API is inserted as text (dom.js); the session is the
 // HttpOnly cookie, and no token is ever stored by the page.
 
@@ -20,6 +21,7 @@ const state = {
 	highlight: null,	// { id } or { externalId } to mark once listed
 	pieces: null,		// Map short name -> catalogue summary
 	listSeq: 0,
+	opener: null,		// what opened the create view, for the focus
 };
 
 const canWrite = () => !!state.user && Array.isArray(state.user.scopes) &&
@@ -330,14 +332,17 @@ function renderRow(c) {
 		dataset: { action: 'rename' }, 'aria-label': label('Rename'),
 		disabled: !canWrite(), text: 'Rename',
 		on: { click: () => startRename(c, li, title) } }),
-	    c.status === 'ERROR' || c.status === 'MISSING' ?
-		h('button', { type: 'button', class: 'secondary',
-		    dataset: { action: 'reconnect' },
-		    'aria-label': label('Reconnect'), disabled: !canWrite(),
-		    text: 'Reconnect', on: { click: () => openCreate({
-			pieceName: c.pieceName, externalId: c.externalId,
-			displayName: c.displayName, type: c.type }) } }) :
-		null,
+	    /* Every connection's credentials can be replaced; a broken one
+	       makes it the obvious next step. */
+	    h('button', { type: 'button', class: c.status === 'ERROR' ||
+		c.status === 'MISSING' ? 'primary' : 'secondary',
+		dataset: { action: 'update' },
+		'aria-label': 'Update the credentials of ' + c.displayName,
+		disabled: !canWrite(), text: 'Update credentials',
+		on: { click: (ev) => openCreate({ id: c.id,
+		    pieceName: c.pieceName, externalId: c.externalId,
+		    displayName: c.displayName, type: c.type },
+		    ev.currentTarget) } }),
 	    h('button', { type: 'button', class: 'danger',
 		dataset: { action: 'delete' }, 'aria-label': label('Delete'),
 		disabled: !canWrite(), text: 'Delete',
@@ -640,14 +645,31 @@ function authSummary(p) {
 	    m.map((x) => typeLabel(x.type)).join(' or ');
 }
 
-function openCreate(reconnect) {
+// The create view: a new connection (update null), or new credentials for
+// the connection update describes (same piece, same connection id).
+// opener gets the focus back when the view closes.
+async function openCreate(update, opener) {
 	clearMessages();
+	state.opener = opener || null;
 	showView('create');
-	fill($('create-title'), reconnect ? 'Reconnect “' +
-	    reconnect.displayName + '”' : 'New connection');
-	if (reconnect) {
+	fill($('create-title'), update ? 'Update the credentials of “' +
+	    update.displayName + '”' : 'New connection');
+	if (update) {
 		show($('picker'), false);
-		choosePiece(reconnect.pieceName, reconnect);
+		show($('piece-form'), false);
+		fill($('piece-form'));
+		/* What is not secret is shown again (the API leaves secrets
+		   out), so that only what changes needs typing. */
+		let values = null;
+		try {
+			const one = await api.connection(update.id);
+			values = one && one.value;
+		} catch (err) {
+			values = null;
+		}
+		if ($('create-view').hidden)
+			return;		/* left meanwhile */
+		choosePiece(update.pieceName, Object.assign({ values }, update));
 		return;
 	}
 	show($('picker'), true);
@@ -662,7 +684,10 @@ function openCreate(reconnect) {
 function closeCreate() {
 	fill($('piece-form'));
 	showView('list');
-	$('new').focus();
+	const back = state.opener && state.opener.isConnected &&
+	    !state.opener.closest('[hidden]') ? state.opener : $('new');
+	state.opener = null;
+	back.focus();
 }
 
 async function choosePiece(name, opts) {
@@ -682,9 +707,10 @@ async function choosePiece(name, opts) {
 		displayName: opts.displayName,
 		lockExternalId: !!opts.externalId,
 		preferType: opts.type,
+		values: opts.values,
 		redirectUrl: state.user && state.user.oauth2RedirectUrl,
 		onCancel: closeCreate,
-		onSubmit: (v) => submitConnection(piece, f, v),
+		onSubmit: (v) => submitConnection(piece, f, v, !!opts.externalId),
 	});
 	fill(box, h('div', { class: 'piece-head' },
 	    logo(piece.logoUrl, piece.displayName || piece.name),
@@ -703,7 +729,7 @@ async function choosePiece(name, opts) {
 	f.focusFirst();
 }
 
-async function submitConnection(piece, f, v) {
+async function submitConnection(piece, f, v, updating) {
 	if (v.displayName === '') {
 		f.showError(new ApiError(400, { error: 'Give the connection a ' +
 		    'name', field: 'displayName' }));
@@ -764,9 +790,11 @@ async function submitConnection(piece, f, v) {
 	fill($('piece-form'));
 	resetFilters();
 	state.highlight = { id: saved.id };
+	state.opener = null;
 	showView('list');
 	await loadList(null);
-	notice('Saved “', saved.displayName, '”.');
+	notice(updating ? 'Updated the credentials of “' : 'Saved “',
+	    saved.displayName, '”.');
 }
 
 function resetFilters() {
@@ -832,7 +860,8 @@ function init() {
 		if (n)
 			loadList(n);
 	});
-	$('new').addEventListener('click', () => openCreate(null));
+	$('new').addEventListener('click', (ev) => openCreate(null,
+	    ev.currentTarget));
 	$('create-back').addEventListener('click', closeCreate);
 	$('p-query').addEventListener('input', () => {
 		clearTimeout(searchTimer);
