@@ -248,8 +248,24 @@ async function scenarios(browser) {
 	ok(await until(page, () => !document.getElementById('who').hidden &&
 	    /Anonymous user/.test(document.getElementById('who-text')
 	    .textContent)), 'continue as an anonymous user: the page says who');
-	ok(await until(page, () => document.getElementById('list-status')
-	    .textContent === 'No connections yet.'), 'an empty list for a new user');
+	ok(await until(page, () => !document.getElementById('empty').hidden &&
+	    document.querySelectorAll('#list > li').length === 0),
+	    'an empty list for a new user: the empty state');
+	ok(await page.evaluate(() => {
+		const b = document.getElementById('empty-new');
+		return /No connections yet/.test(document.getElementById(
+		    'empty-title').textContent) && b.textContent ===
+		    'Create your first connection' && !b.disabled &&
+		    b.offsetParent !== null;
+	}), '... invites the first connection with a button');
+	await page.click('#empty-new');
+	ok(await until(page, () => !document.getElementById('create-view').hidden &&
+	    document.activeElement.id === 'p-query' &&
+	    document.querySelector('#pieces button[data-piece]')),
+	    '... which opens the new connection view on the pieces');
+	await page.click('#create-back');
+	ok(await until(page, () => document.activeElement.id === 'empty-new'),
+	    '... and Back returns there');
 	const cookies = await page.cookies();
 	const sess = cookies.find((c) => c.name === 'apconn_session');
 	ok(sess && sess.httpOnly && sess.secure && sess.sameSite === 'Lax',

@@ -83,6 +83,8 @@ function renderWho() {
 	    canWrite() ? null : ' · read only');
 	show($('who'), true);
 	$('new').disabled = !canWrite();
+	$('empty-new').disabled = !canWrite();
+	show($('empty-readonly'), !canWrite());
 }
 
 async function loadUser() {
@@ -247,8 +249,14 @@ async function loadList(cursor) {
 	fill($('list'), rows.map(renderRow));
 	$('list').removeAttribute('aria-busy');
 	const filtered = f.name || f.piece || f.status.length;
-	fill($('list-status'), rows.length === 0 ? (filtered ?
-	    'No connection matches these filters.' : 'No connections yet.') :
+	/* None at all: invite the first one instead of filters and pages. */
+	const none = rows.length === 0 && !filtered && !page.previous &&
+	    !page.next;
+	show($('empty'), none);
+	show($('filters'), !none);
+	show($('pager'), !none);
+	fill($('list-status'), none ? '' : rows.length === 0 ?
+	    'No connection matches these filters.' :
 	    'Showing ' + rows.length + ' connection' + (rows.length === 1 ?
 	    '' : 's') + (filtered ? ' matching the filters' : '') + '.');
 	$('prev').disabled = !page.previous;
@@ -861,6 +869,8 @@ function init() {
 			loadList(n);
 	});
 	$('new').addEventListener('click', (ev) => openCreate(null,
+	    ev.currentTarget));
+	$('empty-new').addEventListener('click', (ev) => openCreate(null,
 	    ev.currentTarget));
 	$('create-back').addEventListener('click', closeCreate);
 	$('p-query').addEventListener('input', () => {
