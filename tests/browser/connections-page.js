@@ -5,6 +5,9 @@
 //   APCONN_URL      the page's origin, e.g. http://127.0.0.1:31234
 //   APCONN_TOKEN    an API key (connections:*, workflows:*) of kim@example.com
 //   APCONN_SHOTS    where each scenario saves a screenshot
+//   APCONN_PHASE    "empty-catalogue": only the scenario of a deployment
+//                   whose piece catalogue is still empty (run before any
+//                   piece is stored); else the main scenarios
 //   CHROMIUM        the browser (default /usr/bin/chromium)
 // Prints TAP-like lines ("ok N - ...", "not ok N - ...") and exits 1 when
 // any check failed.
@@ -185,18 +188,74 @@ async function main() {
 	// unprivileged user and keeps it.
 	if (process.getuid && process.getuid() === 0)
 		args.push('--no-sandbox');
+	const phase = process.env.APCONN_PHASE || 'main';
 	const browser = await puppeteer.launch({
 		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
 		headless: true,
 		args,
 		userDataDir: path.join(process.env.HOME || '/tmp',
-		    'chromium-profile'),
+		    'chromium-profile-' + phase),
 	});
 	try {
-		await scenarios(browser);
+		if (phase === 'empty-catalogue')
+			await emptyCatalogue(browser);
+		else
+			await scenarios(browser);
 	} finally {
 		await browser.close();
 	}
+}
+
+// A deployment whose catalogue nobody has synced yet: a new user is
+// invited to make a first connection, and the piece picker says how the
+// catalogue gets filled instead of "No piece matches."
+async function emptyCatalogue(browser) {
+	const page = await browser.newPage();
+	await page.setViewport({ width: 1100, height: 900 });
+	const problems = [];
+	page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+	page.on('console', (m) => {
+		if (/Content Security Policy|Trusted Type/i.test(m.text()))
+			problems.push('console: ' + m.text());
+	});
+	await page.goto(PAGE_URL, { waitUntil: 'networkidle0' });
+	await page.waitForSelector('#start:not([hidden])');
+	await page.click('#anon');
+	ok(await until(page, () => !document.getElementById('empty').hidden),
+	    'empty catalogue: a new user sees the empty state');
+	ok(await page.evaluate(() => document.getElementById('filters').hidden),
+	    '... without filters to apply to nothing');
+	await page.click('#empty-new');
+	ok(await until(page, () => !document.getElementById('create-view')
+	    .hidden && !document.getElementById('catalogue-empty').hidden),
+	    'the piece picker says the catalogue is empty');
+	const said = await page.evaluate(() => ({
+		text: document.getElementById('catalogue-empty').textContent,
+		codes: Array.from(document.querySelectorAll(
+		    '#catalogue-empty code')).map((c) => c.textContent),
+		status: document.getElementById('piece-status').textContent,
+	}));
+	ok(said.codes.includes('apconn-sync-pieces'),
+	    '... and names the command that fills it', JSON.stringify(said));
+	ok(said.codes.some((c) => c === 'runuser -u postgres -- env ' +
+	    'APCONN_CONFIG=/var/tmp/apconn-run/apconn.conf ' +
+	    '/var/tmp/apconn-run/bin/apconn-sync-pieces'),
+	    '... as an operator runs it against what scripts/run started',
+	    JSON.stringify(said.codes));
+	ok(!/No piece matches/.test(said.text + said.status),
+	    '... rather than "No piece matches."', said.status);
+	await page.type('#p-query', 'slack');
+	await sleep(400);
+	ok(await until(page, () => !document.getElementById('catalogue-empty')
+	    .hidden && document.getElementById('piece-status').textContent ===
+	    ''), 'a search in an empty catalogue says the same');
+	await shot(page, '00-empty-catalogue');
+	await page.click('#create-back');
+	ok(await until(page, () => document.activeElement.id === 'empty-new'),
+	    'Back returns the focus to the empty state\'s button');
+	ok(problems.length === 0, 'no CSP or Trusted Types violation or page ' +
+	    'error', problems.join(' | '));
+	await page.close();
 }
 
 async function scenarios(browser) {
@@ -263,6 +322,8 @@ async function scenarios(browser) {
 	    document.activeElement.id === 'p-query' &&
 	    document.querySelector('#pieces button[data-piece]')),
 	    '... which opens the new connection view on the pieces');
+	ok(await page.evaluate(() => document.getElementById('catalogue-empty')
+	    .hidden), 'a catalogue with pieces does not say it is empty');
 	await page.click('#create-back');
 	ok(await until(page, () => document.activeElement.id === 'empty-new'),
 	    '... and Back returns there');

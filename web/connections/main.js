@@ -171,8 +171,10 @@ async function logout() {
 
 /* The piece catalogue (names, logos, categories) */
 
+// An empty catalogue is read again next time: an operator may have
+// synced it since.
 async function loadPieces() {
-	if (state.pieces)
+	if (state.pieces && state.pieces.size > 0)
 		return state.pieces;
 	try {
 		const list = await api.pieces({});
@@ -631,8 +633,22 @@ async function searchPieces() {
 	if (seq !== pieceSeq)
 		return;
 	list = Array.isArray(list) ? list : [];
-	fill($('piece-status'), list.length === 0 ? 'No piece matches.' :
-	    list.length + ' piece' + (list.length === 1 ? '' : 's') + '.');
+	/* Nothing found: is there a catalogue at all? */
+	let empty = list.length === 0 && !q && !cat;
+	if (list.length === 0 && !empty) {
+		try {
+			const any = await api.pieces({ limit: 1 });
+			empty = Array.isArray(any) && any.length === 0;
+		} catch (err) {
+			empty = false;
+		}
+		if (seq !== pieceSeq)
+			return;
+	}
+	show($('catalogue-empty'), empty);
+	fill($('piece-status'), empty ? '' : list.length === 0 ?
+	    'No piece matches.' : list.length + ' piece' + (list.length === 1 ?
+	    '' : 's') + '.');
 	fill($('pieces'), list.map((p) => h('li', {},
 	    h('button', { type: 'button', class: 'piece',
 		dataset: { piece: p.name },
@@ -680,6 +696,7 @@ async function openCreate(update, opener) {
 		choosePiece(update.pieceName, Object.assign({ values }, update));
 		return;
 	}
+	show($('catalogue-empty'), false);
 	show($('picker'), true);
 	show($('piece-form'), false);
 	fill($('piece-form'));
@@ -872,6 +889,10 @@ function init() {
 	    ev.currentTarget));
 	$('empty-new').addEventListener('click', (ev) => openCreate(null,
 	    ev.currentTarget));
+	$('catalogue-retry').addEventListener('click', () => {
+		loadPieces().then(fillPieceNames);
+		searchPieces();
+	});
 	$('create-back').addEventListener('click', closeCreate);
 	$('p-query').addEventListener('input', () => {
 		clearTimeout(searchTimer);
