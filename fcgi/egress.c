@@ -27,6 +27,7 @@ static struct allow {
 } allow[ALLOW_MAX];
 static size_t	 nallow;
 static CURL	*curl;
+static unsigned long nsent;	/* calls the policy let out */
 
 static int
 add_allow(const char *host, int family, const void *addr, unsigned int port)
@@ -443,6 +444,8 @@ count(const struct egress_req *q, enum egress_rc rc, long status)
 		o = MO_FAILED;
 		break;
 	}
+	if (rc != EG_REFUSED)
+		nsent++;
 	metrics_call(q->kind, o);
 }
 
@@ -480,6 +483,18 @@ egress_perform(const struct egress_req *q, struct egress_resp *resp,
 	rc = outcome(curl, cc, &x, errbuf, resp, detail, detailsz);
 	count(q, rc, resp->status);
 	return rc;
+}
+
+/*
+ * The number of calls this process has let out: every finished call but
+ * those the policy refused (a DNS, connect or TLS failure and a timeout
+ * count: the call was tried).  A caller compares two readings to learn
+ * whether what it ran called a third party.
+ */
+unsigned long
+egress_sent(void)
+{
+	return nsent;
 }
 
 /*

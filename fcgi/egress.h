@@ -53,6 +53,7 @@ enum egress_rc	 egress_perform(const struct egress_req *,
 void		 egress_perform_many(const struct egress_req *, size_t, int,
 		    struct egress_resp *, enum egress_rc *, char (*)[160]);
 void		 egress_resp_free(struct egress_resp *);
+unsigned long	 egress_sent(void);
 const char	*egress_rc_str(enum egress_rc);
 int		 egress_addr_allowed(const struct sockaddr *, socklen_t);
 int		 egress_escape(char *, size_t, size_t *, const char *);

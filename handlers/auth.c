@@ -118,11 +118,16 @@ h_auth_session(struct req *r, struct resp *resp)
 	return resp_json(resp, 201, o);
 }
 
-/* GET /api/user: the caller, in the original's user shape. */
+/*
+ * GET /api/user: the caller, in the original's user shape, plus the
+ * redirect URI to register for one's own OAuth app (oauth2RedirectUrl),
+ * which only the server knows for sure.
+ */
 int
 h_user_get(struct req *r, struct resp *resp)
 {
 	json_object	*o = json_object_new_object();
+	const char	*cb = oauth2_redirect_url(r);
 
 	json_object_object_add(o, "id", json_object_new_string(r->who.user_id));
 	json_object_object_add(o, "name", str_or_null(r->who.name));
@@ -135,6 +140,8 @@ h_user_get(struct req *r, struct resp *resp)
 	    r->who.is_session ? "session" : r->who.via_cookie ?
 	    "better-auth" : "api_key"));
 	json_object_object_add(o, "scopes", scope_json(r->who.scopes));
+	json_object_object_add(o, "oauth2RedirectUrl",
+	    cb != NULL ? json_object_new_string(cb) : NULL);
 	return resp_json(resp, 200, o);
 }
 

@@ -4,7 +4,11 @@
  * becomes ACTIVE or ERROR).  A failed test is a 200 with status "error",
  * as the original client expects; 4xx is for malformed requests only.
  * When the piece has a probe (piece_auth_probe), one HTTP call is made
- * through fcgi/egress.c, whose rules refuse internal addresses.
+ * through fcgi/egress.c, whose rules refuse internal addresses.  The
+ * answer's "probed" says whether its verdict came from a call to the
+ * service (the probe, an OAuth2 code exchange or token refresh) or from
+ * the format check alone, so that a client never calls a value that was
+ * only well-formed "tested".
  */
 #include "config.h"
 
@@ -21,14 +25,20 @@
 
 #define PROBE_MAX	2048
 
+/*
+ * The answer: {"status", "message", "probed"}; probed is true when the
+ * verdict rests on a call to the service made by this test (whatever it
+ * answered), false when no call went out.
+ */
 static int
-test_answer(struct resp *resp, int ok, const char *msg)
+test_answer(struct resp *resp, int ok, const char *msg, int probed)
 {
 	json_object	*o = json_object_new_object();
 
 	json_object_object_add(o, "status",
 	    json_object_new_string(ok ? "success" : "error"));
 	json_object_object_add(o, "message", json_object_new_string(msg));
+	json_object_object_add(o, "probed", json_object_new_boolean(probed));
 	return resp_json(resp, 200, o);
 }
 
@@ -134,6 +144,7 @@ test_value(struct req *r, struct resp *resp, const char *piece,
 	struct core	 c;
 	struct fail	 f;
 	char		*found;
+	unsigned long	 sent;
 	int		 legacy = 0, pr;
 
 	*ok = 0;
@@ -144,13 +155,14 @@ test_value(struct req *r, struct resp *resp, const char *piece,
 			return resp_fail(resp, &f);
 		/* A validation failure is the test's answer, not an error. */
 		snprintf(msg, msgsz, "%s", f.msg);
-		return test_answer(resp, 0, msg);
+		return test_answer(resp, 0, msg, 0);
 	}
+	sent = egress_sent();
 	pr = run_probe(r, piece, type, value, msg, msgsz);
 	if (pr == -1)
 		snprintf(msg, msgsz, "Credential format looks valid");
 	*ok = pr != 0;
-	return test_answer(resp, *ok, msg);
+	return test_answer(resp, *ok, msg, egress_sent() != sent);
 }
 
 /* POST /api/app-connections/test: the upsert body, not saved. */
@@ -161,6 +173,7 @@ h_conn_test(struct req *r, struct resp *resp)
 	struct fail	 f;
 	json_object	*t, *p, *v, *got;
 	char		 msg[300];
+	unsigned long	 sent;
 	int		 ok;
 
 	if (!json_object_object_get_ex(r->json, "type", &t) ||
@@ -175,15 +188,17 @@ h_conn_test(struct req *r, struct resp *resp)
 	    json_object_object_get_ex(v, "code", NULL)) {
 		/* As the original: the test performs the exchange. */
 		core_of(&c, r);
+		sent = egress_sent();
 		if (oauth2_exchange(&c, &f, piece_short_name(
 		    json_object_get_string(p)), NULL, v, &got) == 0)
-			return test_answer(resp, 1, "Connection successful");
+			return test_answer(resp, 1, "Connection successful", 1);
 		if (f.status == 400 || f.status == 404)
-			return test_answer(resp, 0, f.msg);
+			return test_answer(resp, 0, f.msg,
+			    egress_sent() != sent);
 		return resp_fail(resp, &f);
 	}
 	if (!conn_type_valid(json_object_get_string(t)))
-		return test_answer(resp, 0, "Unknown connection type");
+		return test_answer(resp, 0, "Unknown connection type", 0);
 	return test_value(r, resp, piece_short_name(json_object_get_string(p)),
 	    json_object_get_string(t), v, &ok, msg, sizeof(msg));
 }
@@ -203,6 +218,7 @@ h_conn_test_saved(struct req *r, struct resp *resp)
 	struct fresh	 fr;
 	json_object	*value;
 	char		 msg[200], *json;
+	unsigned long	 sent;
 	enum db_rc	 rc;
 	int		 st, ok;
 
@@ -210,11 +226,13 @@ h_conn_test_saved(struct req *r, struct resp *resp)
 	if (conn_open(&c, &f, r->param[0], &row, &value) == -1)
 		return resp_fail(resp, &f);
 	if (value != NULL && strcmp(row.type, "OAUTH2") == 0) {
+		/* A refresh the provider refused is the verdict too. */
+		sent = egress_sent();
 		if (conn_fresh(&c, &f, r->param[0], &fr) == -1) {
-			if (f.status == 409)
-				return test_answer(resp, 0, f.msg);
-			if (strcmp(f.code, "refresh_failed") == 0)
-				return test_answer(resp, 0, f.msg);
+			if (f.status == 409 ||
+			    strcmp(f.code, "refresh_failed") == 0)
+				return test_answer(resp, 0, f.msg,
+				    egress_sent() != sent);
 			return resp_fail(resp, &f);
 		}
 		value = fr.value;
@@ -223,7 +241,7 @@ h_conn_test_saved(struct req *r, struct resp *resp)
 		ok = 0;
 		snprintf(msg, sizeof(msg), "The stored credential cannot be "
 		    "read");
-		st = test_answer(resp, 0, msg);
+		st = test_answer(resp, 0, msg, 0);
 	} else
 		st = test_value(r, resp, row.piece_name, row.type, value, &ok,
 		    msg, sizeof(msg));

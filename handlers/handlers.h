@@ -140,6 +140,7 @@ int	h_pieces_list(struct req *, struct resp *);
 int	h_pieces_get(struct req *, struct resp *);
 
 /* oauth2.c */
+const char *oauth2_redirect_url(struct req *);	/* arena */
 int	h_oauth2_start(struct req *, struct resp *);
 int	h_oauth2_callback(struct req *, struct resp *);
 

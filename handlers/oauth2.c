@@ -25,6 +25,18 @@
 #define CALLBACK_PATH	"/api/app-connections/oauth2/callback"
 
 /*
+ * The redirect URI of the server-held flow (APCONN_PUBLIC_URL and the
+ * callback path), in the request's arena: what start sends the provider,
+ * and what someone registering their own OAuth app must give it.
+ */
+const char *
+oauth2_redirect_url(struct req *r)
+{
+	return arena_printf(r->arena, "%s%s", r->cfg ? r->cfg->public_url :
+	    "", CALLBACK_PATH);
+}
+
+/*
  * The client of the server-held flow: the caller's clientId and
  * clientSecret, else the piece's OAuth app.  Returns 0, or the status.
  */
@@ -121,8 +133,7 @@ h_oauth2_start(struct req *r, struct resp *resp)
 			return resp_error(resp, 400, "invalid_request",
 			    "pieceName is required");
 		server = 1;
-		redirect = arena_printf(r->arena, "%s%s", r->cfg ?
-		    r->cfg->public_url : "", CALLBACK_PATH);
+		redirect = oauth2_redirect_url(r);
 		if ((st = server_client(r, resp, piece_short_name(piece),
 		    &client, &secret)) != 0)
 			return st;

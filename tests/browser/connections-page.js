@@ -5,6 +5,9 @@
 //   APCONN_URL      the page's origin, e.g. http://127.0.0.1:31234
 //   APCONN_TOKEN    an API key (connections:*, workflows:*) of kim@example.com
 //   APCONN_SHOTS    where each scenario saves a screenshot
+//   APCONN_PHASE    "empty-catalogue": only the scenario of a deployment
+//                   whose piece catalogue is still empty (run before any
+//                   piece is stored); else the main scenarios
 //   CHROMIUM        the browser (default /usr/bin/chromium)
 // Prints TAP-like lines ("ok N - ...", "not ok N - ...") and exits 1 when
 // any check failed.
@@ -18,7 +21,9 @@ const TOKEN = process.env.APCONN_TOKEN;
 const SHOTS = process.env.APCONN_SHOTS;
 const PAGE_URL = BASE + '/connections/';
 const SECRET = 'sk-good-4f7c1e9a2b';
+const NEW_SECRET = 'sk-good-rotated-6e2d90';
 const BAD_SECRET = 'sk-revoked-0d3b55';
+const CALLBACK = BASE + '/api/app-connections/oauth2/callback';
 const DB_PASSWORD = 'pg-pass-81c2a7';
 
 let n = 0;
@@ -120,7 +125,9 @@ async function rowInfo(page, name) {
 			uses: q('[data-uses]') && q('[data-uses]').textContent,
 			usesCount: q('[data-uses]') && q('[data-uses]').dataset.count,
 			msg: q('.row-msg') && q('.row-msg').textContent,
-			reconnect: !!q('[data-action="reconnect"]'),
+			update: !!q('[data-action="update"]'),
+			updateText: q('[data-action="update"]') &&
+			    q('[data-action="update"]').textContent,
 		};
 	}, name);
 }
@@ -181,18 +188,74 @@ async function main() {
 	// unprivileged user and keeps it.
 	if (process.getuid && process.getuid() === 0)
 		args.push('--no-sandbox');
+	const phase = process.env.APCONN_PHASE || 'main';
 	const browser = await puppeteer.launch({
 		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
 		headless: true,
 		args,
 		userDataDir: path.join(process.env.HOME || '/tmp',
-		    'chromium-profile'),
+		    'chromium-profile-' + phase),
 	});
 	try {
-		await scenarios(browser);
+		if (phase === 'empty-catalogue')
+			await emptyCatalogue(browser);
+		else
+			await scenarios(browser);
 	} finally {
 		await browser.close();
 	}
+}
+
+// A deployment whose catalogue nobody has synced yet: a new user is
+// invited to make a first connection, and the piece picker says how the
+// catalogue gets filled instead of "No piece matches."
+async function emptyCatalogue(browser) {
+	const page = await browser.newPage();
+	await page.setViewport({ width: 1100, height: 900 });
+	const problems = [];
+	page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+	page.on('console', (m) => {
+		if (/Content Security Policy|Trusted Type/i.test(m.text()))
+			problems.push('console: ' + m.text());
+	});
+	await page.goto(PAGE_URL, { waitUntil: 'networkidle0' });
+	await page.waitForSelector('#start:not([hidden])');
+	await page.click('#anon');
+	ok(await until(page, () => !document.getElementById('empty').hidden),
+	    'empty catalogue: a new user sees the empty state');
+	ok(await page.evaluate(() => document.getElementById('filters').hidden),
+	    '... without filters to apply to nothing');
+	await page.click('#empty-new');
+	ok(await until(page, () => !document.getElementById('create-view')
+	    .hidden && !document.getElementById('catalogue-empty').hidden),
+	    'the piece picker says the catalogue is empty');
+	const said = await page.evaluate(() => ({
+		text: document.getElementById('catalogue-empty').textContent,
+		codes: Array.from(document.querySelectorAll(
+		    '#catalogue-empty code')).map((c) => c.textContent),
+		status: document.getElementById('piece-status').textContent,
+	}));
+	ok(said.codes.includes('apconn-sync-pieces'),
+	    '... and names the command that fills it', JSON.stringify(said));
+	ok(said.codes.some((c) => c === 'runuser -u postgres -- env ' +
+	    'APCONN_CONFIG=/var/tmp/apconn-run/apconn.conf ' +
+	    '/var/tmp/apconn-run/bin/apconn-sync-pieces'),
+	    '... as an operator runs it against what scripts/run started',
+	    JSON.stringify(said.codes));
+	ok(!/No piece matches/.test(said.text + said.status),
+	    '... rather than "No piece matches."', said.status);
+	await page.type('#p-query', 'slack');
+	await sleep(400);
+	ok(await until(page, () => !document.getElementById('catalogue-empty')
+	    .hidden && document.getElementById('piece-status').textContent ===
+	    ''), 'a search in an empty catalogue says the same');
+	await shot(page, '00-empty-catalogue');
+	await page.click('#create-back');
+	ok(await until(page, () => document.activeElement.id === 'empty-new'),
+	    'Back returns the focus to the empty state\'s button');
+	ok(problems.length === 0, 'no CSP or Trusted Types violation or page ' +
+	    'error', problems.join(' | '));
+	await page.close();
 }
 
 async function scenarios(browser) {
@@ -244,8 +307,26 @@ async function scenarios(browser) {
 	ok(await until(page, () => !document.getElementById('who').hidden &&
 	    /Anonymous user/.test(document.getElementById('who-text')
 	    .textContent)), 'continue as an anonymous user: the page says who');
-	ok(await until(page, () => document.getElementById('list-status')
-	    .textContent === 'No connections yet.'), 'an empty list for a new user');
+	ok(await until(page, () => !document.getElementById('empty').hidden &&
+	    document.querySelectorAll('#list > li').length === 0),
+	    'an empty list for a new user: the empty state');
+	ok(await page.evaluate(() => {
+		const b = document.getElementById('empty-new');
+		return /No connections yet/.test(document.getElementById(
+		    'empty-title').textContent) && b.textContent ===
+		    'Create your first connection' && !b.disabled &&
+		    b.offsetParent !== null;
+	}), '... invites the first connection with a button');
+	await page.click('#empty-new');
+	ok(await until(page, () => !document.getElementById('create-view').hidden &&
+	    document.activeElement.id === 'p-query' &&
+	    document.querySelector('#pieces button[data-piece]')),
+	    '... which opens the new connection view on the pieces');
+	ok(await page.evaluate(() => document.getElementById('catalogue-empty')
+	    .hidden), 'a catalogue with pieces does not say it is empty');
+	await page.click('#create-back');
+	ok(await until(page, () => document.activeElement.id === 'empty-new'),
+	    '... and Back returns there');
 	const cookies = await page.cookies();
 	const sess = cookies.find((c) => c.name === 'apconn_session');
 	ok(sess && sess.httpOnly && sess.secure && sess.sameSite === 'Lax',
@@ -293,6 +374,19 @@ async function scenarios(browser) {
 		    i.getAttribute('aria-required') === 'true';
 	}), 'the field is labelled from the piece\'s auth and marked required');
 	await typeInto(page, 'Name', 'OpenAI prod');
+	await page.click('#piece-form button[type="submit"]');
+	ok(await until(page, () => {
+		const i = document.querySelector('input[name="secret_text"]');
+		const e = document.getElementById(i.id + '-error');
+		return i.getAttribute('aria-invalid') === 'true' && !e.hidden;
+	}), 'an empty API key is refused by the API, on its field');
+	const keyMsg = await page.evaluate(() => {
+		const i = document.querySelector('input[name="secret_text"]');
+		return document.getElementById(i.id + '-error').textContent;
+	});
+	ok(keyMsg === 'API Key is required' && !/secret_text/.test(keyMsg),
+	    'the error says "API Key", the label on screen, not the API\'s ' +
+	    'secret_text', keyMsg);
 	await page.type('input[name="secret_text"]', SECRET);
 	await shot(page, '03-secret-text-form');
 	await page.click('#piece-form button[type="submit"]');
@@ -350,7 +444,8 @@ async function scenarios(browser) {
 		const i = document.querySelector('#piece-form input[name="host"]');
 		return document.getElementById(i.id + '-error').textContent;
 	});
-	ok(/host/i.test(hostMsg), 'with the API\'s message', hostMsg);
+	ok(hostMsg === 'Host is required', 'with the API\'s message, naming ' +
+	    'the field by its label (not value.props.host)', hostMsg);
 	ok(await page.evaluate(() => Array.from(document.querySelectorAll(
 	    '#piece-form .field-error:not([hidden])')).length === 1),
 	    'and on no other field');
@@ -376,6 +471,68 @@ async function scenarios(browser) {
 	ok(await until(page, () => /Test passed: Connection successful/.test(
 	    (document.querySelector('#list li.conn[data-status] .row-msg.ok') ||
 	    {}).textContent || '')), 'Test: the service accepts the key');
+	await clickAction(page, 'Warehouse DB', 'test');
+	ok(await until(page, () => {
+		const li = Array.from(document.querySelectorAll('#list li.conn'))
+		    .find((l) => l.querySelector('.conn-name').textContent ===
+		    'Warehouse DB');
+		const m = li && li.querySelector('.row-msg');
+		return m && /^Format looks valid/.test(m.textContent);
+	}), 'Test of a piece without a probe: "Format looks valid"');
+	info = await rowInfo(page, 'Warehouse DB');
+	ok(info && !/Test passed/.test(info.msg), '... never "Test passed"',
+	    info && info.msg);
+	r = await apiCall('POST', '/api/app-connections/' + pgId + '/test');
+	ok(r.data.status === 'success' && r.data.probed === false,
+	    '(the API answered success with probed false)', JSON.stringify(r.data));
+
+	/* Any connection's credentials can be updated, an ACTIVE one too. */
+	info = await rowInfo(page, 'OpenAI prod');
+	ok(info && info.status === 'ACTIVE' && info.update &&
+	    info.updateText === 'Update credentials',
+	    'an ACTIVE connection offers Update credentials', JSON.stringify(info));
+	const prodBefore = info;
+	await clickAction(page, 'OpenAI prod', 'update');
+	await page.waitForSelector('#piece-form:not([hidden]) form.auth-form');
+	ok(await page.$eval('#piece-form input[name="externalId"]', (i, e) =>
+	    i.readOnly && i.value === e, prodBefore.externalId) &&
+	    /Update the credentials of “OpenAI prod”/.test(await text(page,
+	    '#create-title')), 'the form keeps the connection id and says what ' +
+	    'it updates');
+	ok(await page.$eval('input[name="secret_text"]', (i) => i.value === ''),
+	    'the old secret is not shown');
+	await page.type('input[name="secret_text"]', NEW_SECRET);
+	await page.click('#piece-form button[type="submit"]');
+	ok(await until(page, () => /Updated the credentials of “OpenAI prod”/
+	    .test(document.getElementById('notice').textContent)),
+	    'the update is saved');
+	info = await rowInfo(page, 'OpenAI prod');
+	ok(info && info.id === prodBefore.id && info.status === 'ACTIVE' &&
+	    info.highlighted, 'the same connection, still ACTIVE',
+	    JSON.stringify(info));
+	await clickAction(page, 'OpenAI prod', 'test');
+	ok(await until(page, () => {
+		const li = Array.from(document.querySelectorAll('#list li.conn'))
+		    .find((l) => l.querySelector('.conn-name').textContent ===
+		    'OpenAI prod');
+		const m = li && li.querySelector('.row-msg.ok');
+		return m && /^Test passed: Connection successful$/.test(
+		    m.textContent);
+	}), 'the updated key passes the test (the probe saw it: see t0800)');
+	await clickAction(page, 'Warehouse DB', 'update');
+	await page.waitForSelector('#piece-form:not([hidden]) form.auth-form');
+	ok(await page.evaluate(() => {
+		const v = (n) => document.querySelector('#piece-form [name="' +
+		    n + '"]');
+		return v('host').value === 'db.internal' && v('port').value ===
+		    '5432' && v('password').value === '' &&
+		    v('mode').selectedOptions[0].textContent === 'Write';
+	}), 'updating CUSTOM_AUTH credentials starts from the stored props, ' +
+	    'secrets left empty');
+	await page.click('#create-back');
+	ok(await until(page, () => document.activeElement &&
+	    document.activeElement.dataset.action === 'update'),
+	    'Back returns the focus to the row\'s Update credentials');
 	await pickPiece(page, 'openai', 'openai');
 	await typeInto(page, 'Name', 'OpenAI old');
 	await page.type('input[name="secret_text"]', BAD_SECRET);
@@ -392,7 +549,7 @@ async function scenarios(browser) {
 	    'the badge says Error', JSON.stringify(info));
 	ok(info && /The service rejected the credential \(HTTP 401\)/.test(
 	    info.reason) && info.reasonTime, 'with the recorded reason and when');
-	ok(info && info.reconnect, 'an ERROR connection offers Reconnect');
+	ok(info && info.update, 'an ERROR connection offers Update credentials');
 	ok(await page.evaluate(() => document.activeElement &&
 	    document.activeElement.dataset.action === 'test'),
 	    'the focus stays on the Test button');
@@ -402,6 +559,39 @@ async function scenarios(browser) {
 	await pickPiece(page, 'acme', 'acme');
 	ok(await page.$eval('#piece-form button[type="submit"]', (b) =>
 	    b.textContent === 'Connect'), 'an OAuth2 piece offers Connect');
+	const own = await page.evaluate(() => {
+		const d = document.querySelector('#piece-form details.own-app');
+		const s = d && d.querySelector('summary');
+		return d && s && { open: d.open, first: d.firstElementChild === s,
+		    text: s.textContent,
+		    marker: getComputedStyle(s, '::before').content,
+		    display: getComputedStyle(s).display };
+	});
+	ok(own && !own.open && own.first && /Use your own OAuth app/
+	    .test(own.text), '"Use your own OAuth app" is a closed disclosure',
+	    JSON.stringify(own));
+	ok(own && (own.display === 'list-item' || /\u25B8/.test(own.marker)),
+	    '... that shows a disclosure marker', JSON.stringify(own));
+	await page.click('#piece-form details.own-app summary');
+	const redirect = await page.evaluate(() => {
+		const d = document.querySelector('#piece-form details.own-app');
+		const i = d.querySelector('input[data-redirect-uri]');
+		const l = i && document.querySelector('label[for="' + i.id + '"]');
+		return { open: d.open, value: i && i.value,
+		    readOnly: i && i.readOnly, label: l && l.textContent,
+		    visible: !!i && i.offsetParent !== null,
+		    marker: getComputedStyle(d.querySelector('summary'),
+		    '::before').content };
+	});
+	ok(redirect.open && (own.display === 'list-item' ||
+	    /\u25BE/.test(redirect.marker)), 'a click opens it, and its ' +
+	    'marker turns', JSON.stringify(redirect));
+	ok(redirect.open && redirect.visible && redirect.value === CALLBACK &&
+	    redirect.readOnly && redirect.label === 'Redirect URI',
+	    'opened, it shows the redirect URI to register (APCONN_PUBLIC_URL\'s ' +
+	    'callback)', JSON.stringify(redirect));
+	await shot(page, '06b-own-oauth-app');
+	await page.click('#piece-form details.own-app summary');
 	await typeInto(page, 'Name', 'Acme main');
 	await Promise.all([
 		page.waitForNavigation({ waitUntil: 'networkidle0' }),
@@ -431,6 +621,13 @@ async function scenarios(browser) {
 		return i && i.getAttribute('aria-invalid') === 'true' &&
 		    i.closest('details').open && document.activeElement === i;
 	}), 'without an OAuth app, the error is shown on the client id field');
+	const cidMsg = await page.evaluate(() => {
+		const i = document.querySelector('#piece-form input[name="clientId"]');
+		return document.getElementById(i.id + '-error').textContent;
+	});
+	ok(/Client ID/.test(cidMsg) && /Client secret/.test(cidMsg) &&
+	    !/clientId|clientSecret/.test(cidMsg), '... naming the fields by ' +
+	    'their labels, not clientId and clientSecret', cidMsg);
 	await page.type('#piece-form input[name="clientId"]', 'my-client');
 	await page.type('#piece-form input[name="clientSecret"]', 'my-secret');
 	await Promise.all([
@@ -519,13 +716,13 @@ async function scenarios(browser) {
 	ok(r.status === 404, 'gone from the API');
 	r = await apiCall('GET', '/api/workflows/' + wfId);
 	ok(r.status === 200, 'the workflow stays');
-	/* Reconnect: the same connection id, a new secret. */
+	/* Reconnect an ERROR one: the same connection id, a new secret. */
 	info = await rowInfo(page, 'OpenAI old');
-	await clickAction(page, 'OpenAI old', 'reconnect');
+	await clickAction(page, 'OpenAI old', 'update');
 	await page.waitForSelector('#piece-form:not([hidden]) form.auth-form');
 	ok(await page.$eval('#piece-form input[name="externalId"]', (i, e) =>
 	    i.readOnly && i.value === e, info.externalId),
-	    'Reconnect keeps the connection id');
+	    'Update credentials keeps the connection id');
 	await page.type('input[name="secret_text"]', SECRET);
 	await shot(page, '12-reconnect');
 	await page.click('#piece-form button[type="submit"]');

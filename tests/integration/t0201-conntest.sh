@@ -32,26 +32,35 @@ expect_json .error "type, pieceName and value are required" "... with the origin
 t '{"externalId":"x","displayName":"X","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"200"}}'
 expect_status 200 "a credential the service accepts"
 expect_json '.status + ": " + .message' "success: Connection successful" "... succeeds"
+expect_json '.probed | tostring' true "... and says the service was asked (probed)"
 t '{"externalId":"x","displayName":"X","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"401"}}'
 expect_status 200 "a credential the service rejects is still a 200"
 expect_json '.status + ": " + .message' "error: The service rejected the credential (HTTP 401)" "... with status error and why"
+expect_json '.probed | tostring' true "... probed: the service said no"
 t '{"externalId":"x","displayName":"X","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":""}}'
 expect_json '.status + ": " + .message' "error: secret_text must be a non-empty string" "a value that fails validation"
+expect_json '.probed | tostring' false "... is not probed"
 t '{"externalId":"x","displayName":"X","pieceName":"jira-cloud","type":"BASIC_AUTH","value":{"type":"BASIC_AUTH","username":"me@example.com","password":"jira-pw"}}'
 expect_json .status success "BASIC_AUTH through a probe with {{basic}}"
 check "the probe sent the Basic credentials" grep -q "Basic $(printf 'me@example.com:jira-pw' | base64)" "$TMP/fake.log"
 t '{"externalId":"x","displayName":"X","pieceName":"postgres","type":"CUSTOM_AUTH","value":{"type":"CUSTOM_AUTH","props":{"host":"h","port":1,"password":"p"}}}'
 expect_json '.status + ": " + .message' "error: The service could not be reached" "a probe to an address outside the allow-list"
+expect_json '.probed | tostring' false "... is not probed: no call left apconn"
 check "the refusal is logged" grep -q "probe postgres/CUSTOM_AUTH: refused" "$TMP/app.log"
 t '{"externalId":"x","displayName":"X","pieceName":"openai","projectId":"default","type":"CUSTOM_AUTH","value":{"type":"CUSTOM_AUTH","props":{"apiKey":"sk-x"}}}'
 expect_json '.status + ": " + .message' "success: Credential format looks valid" \
     "the original client's testCredentials (no probe for legacy CUSTOM_AUTH)"
+expect_json '.probed | tostring' false "... says only the format was checked (probed false)"
+t '{"externalId":"x","displayName":"X","pieceName":"multi","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"k"}}'
+expect_json '(.status + ": " + .message) + " " + (.probed | tostring)' \
+    "success: Credential format looks valid false" "a piece without a probe: format only, probed false"
 
 # A saved connection: status follows the test.
 as "$k" POST /api/app-connections '{"externalId":"o","displayName":"O","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"403"}}'
 id=$(jq -r .id "$TMP/body")
 as "$k" POST "/api/app-connections/$id/test"
 expect_json '.status + ": " + .message' "error: The service rejected the credential (HTTP 403)" "testing a saved bad credential"
+expect_json '.probed | tostring' true "... probed"
 check "it is now ERROR, with the reason and time" test \
     "$(psql_q "SELECT status || '|' || status_reason || '|' || (status_at > now() - interval '1 minute') FROM apconn.app_connection WHERE id = '$id'")" = \
     "ERROR|The service rejected the credential (HTTP 403)|true"
@@ -62,7 +71,7 @@ expect_json '.data[0].statusAt | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[.][
     true "... and when, in ISO 8601"
 as "$k" POST "/api/app-connections/$id" '{"config":{"secret_text":"200"}}'
 as "$k" POST "/api/app-connections/$id/test"
-expect_json .status success "testing it again after a fix"
+expect_json '.status + " " + (.probed | tostring)' "success true" "testing it again after a fix (probed)"
 as "$k" GET "/api/app-connections/$id"
 expect_json '.status + "|" + (.statusReason == null | tostring)' "ACTIVE|true" "an ACTIVE connection has no reason"
 check "it is ACTIVE again" test "$(psql_q "SELECT status FROM apconn.app_connection WHERE id = '$id'")" = ACTIVE
@@ -73,7 +82,7 @@ expect_error 404 not_found "testing another user's connection"
 
 # The legacy API's tests.
 as "$k" POST /api/integrations/test '{"type":"openai","config":{"apiKey":"sk-legacy"}}'
-expect_json .status success "POST /api/integrations/test"
+expect_json '.status + " " + (.probed | tostring)' "success false" "POST /api/integrations/test (format only: probed false)"
 as "$k" POST /api/integrations/test '{"config":{}}'
 expect_error 400 invalid_request "a legacy test without type"
 as "$k" POST "/api/integrations/$id/test"
@@ -100,6 +109,7 @@ wait $HANG
 t1=$(date +%s)
 check "the hanging probe is cut off by its timeout (< 15 s)" test $((t1 - t0)) -lt 15
 check "... and answered as an error" sh -c "jq -e '.status == \"error\" and (.message | test(\"in time\"))' '$TMP/hang.body' >/dev/null"
+check "... that was probed (the call went out)" sh -c "jq -e '.probed == true' '$TMP/hang.body' >/dev/null"
 
 check "the test routes ran in the outbound pool" \
     sh -c "grep 'apconn-fcgi-outbound' '$TMP/app.log' | grep -q 'POST /api/app-connections/test 200'"

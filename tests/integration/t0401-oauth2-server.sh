@@ -37,6 +37,11 @@ state=$(jq -r .state "$TMP/body")
 check "redirect_uri is APCONN_PUBLIC_URL's callback" \
     sh -c "echo '$url' | grep -q 'redirect_uri=https%3A%2F%2Fapi.example.test%2Fapi%2Fapp-connections%2Foauth2%2Fcallback'"
 check "the OAuth app's client id is used" sh -c "echo '$url' | grep -q 'client_id=app-client'"
+as "$k" GET /api/user
+expect_json .oauth2RedirectUrl "https://api.example.test/api/app-connections/oauth2/callback" \
+    "GET /api/user names the redirect URI to register for one's own app"
+ru=$(jq -r '.oauth2RedirectUrl | @uri' "$TMP/body")
+check "... the one start sends" sh -c "echo '$url' | grep -q 'redirect_uri=$ru&'"
 check "PKCE is used" sh -c "echo '$url' | grep -q 'code_challenge_method=S256'"
 
 http GET "/api/app-connections/oauth2/callback?code=good-code&state=$state"

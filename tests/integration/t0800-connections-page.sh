@@ -41,11 +41,42 @@ fi
 SHOTS=${APCONN_SHOTS:-$TMP/screenshots}
 mkdir -p "$SHOTS"
 
+# browser PHASE: runs the scenarios of tests/browser/connections-page.js
+# for PHASE (main, or empty-catalogue); its checks count as this test's.
+browser() {
+	NODE_PATH="$mods" APCONN_URL="$BASE" APCONN_TOKEN="${key:-}" \
+	    APCONN_SHOTS="$SHOTS" APCONN_PHASE="$1" CHROMIUM="$CHROMIUM" \
+	    node "$top_srcdir/tests/browser/connections-page.js" \
+	    >"$TMP/browser-$1.out" 2>"$TMP/browser-$1.log"
+	brc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "browser: ${line#ok * - }" ;;
+		"not ok "*) fail "browser: ${line#not ok * - }" ;;
+		*) echo "# $line" ;;
+		esac
+	done <"$TMP/browser-$1.out"
+	check "the browser scenarios ($1) exit 0" test "$brc" = 0
+	[ "$brc" = 0 ] || tail -n 20 "$TMP/browser-$1.log"
+}
+
 pg_db
 migrate
-seed_pieces
 fake_start
 F="http://127.0.0.1:$FAKE_PORT"
+
+# nginx first: its port makes the origin the workers must know.
+nginx_start
+BASE="http://127.0.0.1:$HTTP_PORT"
+export APCONN_PUBLIC_URL="$BASE" APCONN_APP_URL="$BASE/connections/"
+export APCONN_OUTBOUND_ALLOW="127.0.0.1:$FAKE_PORT"
+app_start 2
+
+# Before any piece is synced: what a new deployment shows.
+check "the catalogue starts empty" test "$(psql_q "SELECT count(*) FROM apconn.piece_metadata")" = 0
+browser empty-catalogue
+
+seed_pieces
 # Two OAuth2 pieces whose provider is the fake: one approves, one denies.
 # The openai SECRET_TEXT probe asks the fake whether the key is good.
 psql_q "INSERT INTO apconn.piece_metadata (id, name, version, display_name, categories, auth) VALUES
@@ -55,13 +86,6 @@ psql_q "INSERT INTO apconn.piece_metadata (id, name, version, display_name, cate
     UPDATE apconn.piece_metadata SET categories = '{DEVELOPER_TOOLS}' WHERE name = 'postgres';
     INSERT INTO apconn.piece_auth_probe (piece_name, auth_type, method, url, headers, expected_status)
     VALUES ('openai', 'SECRET_TEXT', 'GET', '$F/whoami', '{\"Authorization\":\"Bearer {{secret_text}}\"}', 200)" >/dev/null
-
-# nginx first: its port makes the origin the workers must know.
-nginx_start
-BASE="http://127.0.0.1:$HTTP_PORT"
-export APCONN_PUBLIC_URL="$BASE" APCONN_APP_URL="$BASE/connections/"
-export APCONN_OUTBOUND_ALLOW="127.0.0.1:$FAKE_PORT"
-app_start 2
 printf 'acme-app-secret\n' | admin oauth-app set acme --client-id acme-client >/dev/null
 
 kim=$(new_user kim@example.com)
@@ -88,22 +112,9 @@ check "no page script touches localStorage or sessionStorage" \
 check "the HTML has no inline script, style or event handler" \
     sh -c "! grep -n -i -E '<script>|<script [^>]*>[^<]|<style|style=| on[a-z]+=' '$top_srcdir/web/connections/index.html'"
 
-NODE_PATH="$mods" APCONN_URL="$BASE" APCONN_TOKEN="$key" APCONN_SHOTS="$SHOTS" \
-    CHROMIUM="$CHROMIUM" node "$top_srcdir/tests/browser/connections-page.js" \
-    >"$TMP/browser.out" 2>"$TMP/browser.log"
-brc=$?
-# The browser's checks count as this test's.
-while IFS= read -r line; do
-	case $line in
-	"ok "*) ok "browser: ${line#ok * - }" ;;
-	"not ok "*) fail "browser: ${line#not ok * - }" ;;
-	*) echo "# $line" ;;
-	esac
-done <"$TMP/browser.out"
-check "the browser scenarios exit 0" test "$brc" = 0
-[ "$brc" = 0 ] || tail -n 20 "$TMP/browser.log"
+browser main
 nshots=$(ls "$SHOTS"/*.png 2>/dev/null | wc -l)
-check "each scenario saved a screenshot ($nshots in $SHOTS)" test "$nshots" -ge 15
+check "each scenario saved a screenshot ($nshots in $SHOTS)" test "$nshots" -ge 17
 
 check "the OAuth2 flow went through the provider's authorize page" \
     grep -q '"url":"/authorize?' "$TMP/fake.log"
@@ -111,10 +122,12 @@ check "the code was exchanged with the server's OAuth app" sh -c \
     "grep '\"/oauth/token\"' '$TMP/fake.log' | grep -q 'client_id=acme-client'"
 check "the key the page saved reached the probe" \
     grep -q 'Bearer sk-good-4f7c1e9a2b' "$TMP/fake.log"
+check "... and so did the key an update of an ACTIVE connection gave" \
+    grep -q 'Bearer sk-good-rotated-6e2d90' "$TMP/fake.log"
 check "no secret typed in the page reached a log" sh -c \
-    "! grep -q -e sk-good-4f7c1e9a2b -e sk-revoked-0d3b55 -e pg-pass-81c2a7 -e my-secret -e '$(echo "$key" | cut -c27-)' '$TMP/app.log' '$TMP/nginx-access.log' '$TMP/nginx-error.log'"
+    "! grep -q -e sk-good-4f7c1e9a2b -e sk-good-rotated-6e2d90 -e sk-revoked-0d3b55 -e pg-pass-81c2a7 -e my-secret -e '$(echo "$key" | cut -c27-)' '$TMP/app.log' '$TMP/nginx-access.log' '$TMP/nginx-error.log'"
 check "the database holds no secret in clear" sh -c \
-    "! pg_dump -d '$DATABASE_URL' | grep -q -e sk-good-4f7c1e9a2b -e pg-pass-81c2a7"
+    "! pg_dump -d '$DATABASE_URL' | grep -q -e sk-good-4f7c1e9a2b -e sk-good-rotated-6e2d90 -e pg-pass-81c2a7"
 check "the sessions the page made are in the database" test \
     "$(psql_q "SELECT count(*) FROM apconn.sessions")" -ge 2
 check "the token's session names its key" test \

@@ -91,8 +91,10 @@ export const api = {
 	    { params: ifUnreferenced ? { ifUnreferenced: 'true' } : {} }),
 	oauth2Start: (body) => request('POST',
 	    '/api/app-connections/oauth2/start', { body }),
+	// The catalogue is revalidated each time (a 304 when unchanged): an
+	// operator may fill it at any moment.
 	pieces: (params) => request('GET', '/api/pieces',
-	    { params, cache: 'default' }),
+	    { params, cache: 'no-cache' }),
 	piece: (name) => request('GET', '/api/pieces/' +
 	    encodeURIComponent(name), { cache: 'default' }),
 	workflows: () => request('GET', '/api/workflows'),

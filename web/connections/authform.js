@@ -3,7 +3,9 @@
 // BASIC_AUTH, CUSTOM_AUTH with typed props, OAUTH2, or none).  Secrets are
 // typed into password fields, never prefilled and never shown again.  An
 // API validation error names a field ("value.props.host"); showError()
-// puts its message under that field.
+// puts its message under that field, with the API's names for fields
+// replaced by the labels on screen ("host is required" reads "Host is
+// required").
 
 import { h, fill, nextId } from './dom.js';
 
@@ -66,12 +68,52 @@ function help(id, text) {
 	    h('p', { id, class: 'help-text', text: t }));
 }
 
+// The server-held flow's redirect URI, for someone registering their own
+// OAuth app: a read-only field to copy from.
+function redirectUri(url) {
+	if (typeof url !== 'string' || url === '')
+		return h('p', { class: 'help', text: 'Register apconn\u2019s ' +
+		    'OAuth2 callback with the provider as the redirect URI: ' +
+		    'the server\u2019s public address followed by ' +
+		    '/api/app-connections/oauth2/callback (ask your operator).' });
+	const id = nextId('redirect');
+	const input = h('input', { id, type: 'text', readonly: true,
+	    value: url, spellcheck: 'false', autocomplete: 'off',
+	    'aria-describedby': id + '-help', dataset: { redirectUri: '' },
+	    on: { focus: (ev) => ev.currentTarget.select() } });
+	const copied = h('span', { class: 'muted', role: 'status',
+	    'aria-live': 'polite' });
+	const copy = h('button', { type: 'button', class: 'secondary',
+	    text: 'Copy', on: { click: async () => {
+		try {
+			await navigator.clipboard.writeText(url);
+			copied.textContent = 'Copied.';
+		} catch (e) {
+			input.focus();
+			copied.textContent = 'Selected: copy it with your keyboard.';
+		}
+	    } } });
+	return h('div', { class: 'field' },
+	    h('label', { for: id, text: 'Redirect URI' }),
+	    h('div', { class: 'redirect-uri' }, input, copy),
+	    h('p', { class: 'help', id: id + '-help', text: 'Register this ' +
+		'address with the provider as the OAuth app\u2019s redirect ' +
+		'(callback) URI: the provider sends you back to it.' }),
+	    copied);
+}
+
 // build(piece, opts): the form.  opts: externalId and displayName to
-// start from, lockExternalId (reconnecting keeps the connection's id),
-// onSubmit(form) called with collect()'s result.
+// start from, lockExternalId (an update keeps the connection's id),
+// values (the connection's stored value, secrets left out, to prefill
+// what is not secret), redirectUrl (the server-held flow's, shown for
+// one's own OAuth app), onSubmit(form) called with collect()'s result.
 export function build(piece, opts = {}) {
 	const methods = authMethods(piece);
-	const fields = new Map();	// API field name -> {input, error}
+	const fields = new Map();	// API field name -> {input, error, label}
+	const stored = opts.values && typeof opts.values === 'object' ?
+	    opts.values : {};
+	const storedProps = stored.props && typeof stored.props === 'object' ?
+	    stored.props : {};
 	const form = h('form', { class: 'auth-form', novalidate: true,
 	    'aria-labelledby': opts.titleId || null });
 	const formError = h('div', { class: 'form-error', role: 'alert',
@@ -98,7 +140,8 @@ export function build(piece, opts = {}) {
 		    opt.inline ? [control, label(text, opt.required, id)] :
 		    [label(text, opt.required, id), control], hp, err);
 		for (const n of names)
-			fields.set(n, { input: control, error: err, wrap });
+			fields.set(n, { input: control, error: err, wrap,
+			    label: String(text) });
 		return wrap;
 	}
 
@@ -117,12 +160,15 @@ export function build(piece, opts = {}) {
 		const text = p.displayName || key;
 		const required = p.required === true;
 		const t = p.type;
+		/* The stored value first (the API leaves secrets out). */
+		const dv = key in storedProps && t !== 'SECRET_TEXT' &&
+		    t !== 'PASSWORD' ? storedProps[key] : p.defaultValue;
 		if (t === 'MARKDOWN')
 			return { el: h('p', { class: 'help markdown',
 			    text: String(p.description || '') }) };
 		if (t === 'CHECKBOX') {
 			const c = h('input', { type: 'checkbox', name: key,
-			    checked: p.defaultValue === true });
+			    checked: dv === true });
 			return { el: field(names, text, c, { help: p.description,
 			    inline: true }), get: () => c.checked };
 		}
@@ -134,7 +180,6 @@ export function build(piece, opts = {}) {
 			if (!multi)
 				s.append(h('option', { value: '', text: 'Choose…' }));
 			opts2.forEach((o, i) => {
-				const dv = p.defaultValue;
 				s.append(h('option', { value: String(i),
 				    text: String(o.label ?? o.value),
 				    selected: multi ? Array.isArray(dv) &&
@@ -155,16 +200,15 @@ export function build(piece, opts = {}) {
 			    autocomplete: 'new-password', spellcheck: 'false' });
 		else if (t === 'LONG_TEXT' || t === 'JSON')
 			c = h('textarea', { name: key, rows: 4,
-			    value: typeof p.defaultValue === 'string' ?
-			    p.defaultValue : '' });
+			    value: typeof dv === 'string' ? dv : '' });
 		else if (t === 'NUMBER')
 			c = h('input', { type: 'number', name: key, step: 'any',
-			    inputmode: 'decimal', value: typeof p.defaultValue ===
-			    'number' ? String(p.defaultValue) : '' });
+			    inputmode: 'decimal', value: typeof dv === 'number' ||
+			    typeof dv === 'string' ? String(dv) : '' });
 		else
 			c = h('input', { type: 'text', name: key,
-			    autocomplete: 'off', value: typeof p.defaultValue ===
-			    'string' ? p.defaultValue : '' });
+			    autocomplete: 'off', value: typeof dv === 'string' ?
+			    dv : '' });
 		return { el: field(names, text, c, { help: p.description,
 		    required }), get: () => {
 			const v = c.value;
@@ -225,7 +269,9 @@ export function build(piece, opts = {}) {
 			perMethod.push((v) => { v.secret_text = c.value; });
 		} else if (m.type === 'BASIC_AUTH') {
 			const u = h('input', { type: 'text', name: 'username',
-			    autocomplete: 'off', spellcheck: 'false' });
+			    autocomplete: 'off', spellcheck: 'false',
+			    value: typeof stored.username === 'string' ?
+			    stored.username : '' });
 			const p = h('input', { type: 'password', name: 'password',
 			    autocomplete: 'new-password' });
 			els.push(field(['value.username'], m.username &&
@@ -255,6 +301,7 @@ export function build(piece, opts = {}) {
 			    h('summary', { text: 'Use your own OAuth app (optional)' }),
 			    h('p', { class: 'help', text: 'Leave these empty to use ' +
 			    'the OAuth app configured on the server.' }),
+			    redirectUri(opts.redirectUrl),
 			    field(['clientId'], 'Client ID', cid),
 			    field(['clientSecret'], 'Client secret', csec));
 			els.push(own);
@@ -285,8 +332,8 @@ export function build(piece, opts = {}) {
 	    h('p', { class: 'help', text: 'Fields marked * are required.' }),
 	    field(['displayName'], 'Name', nameInput, { required: true }),
 	    field(['externalId'], 'Connection id', extInput, {
-		help: opts.lockExternalId ? 'Reconnecting keeps the id ' +
-		    'workflows use.' : 'How workflows name this connection. ' +
+		help: opts.lockExternalId ? 'Updating the credentials keeps ' +
+		    'the id workflows use.' : 'How workflows name this connection. ' +
 		    'A connection with the same id is replaced.' })];
 	if (methods.length > 1) {
 		const legendId = nextId('legend');
@@ -351,13 +398,45 @@ export function build(piece, opts = {}) {
 		}
 	}
 
-	// Shows an error under the field it names (or above the form), and
-	// moves the focus there.
+	// The field entry an API field name (or path) stands for.
+	function fieldOf(name) {
+		return fields.get(name) || (name.startsWith('value.props.') ?
+		    null : fields.get('value.' + name)) || null;
+	}
+
+	// msg with the API's field names replaced by the labels on screen.
+	// Whole paths ("value.props.host", "props.host") are replaced
+	// anywhere; a bare key ("host") only when the error is about that
+	// field or the key cannot be an ordinary word ("secret_text",
+	// "clientId").
+	function onScreen(msg, own) {
+		const to = new Map();
+		for (const [name, f] of fields) {
+			const bare = name.replace(/^value\./, '');
+			const key = bare.replace(/^props\./, '');
+			for (const t of [name, bare, key]) {
+				if (t.includes('.') || /[_A-Z]/.test(t) ||
+				    (own && f.input === own.input))
+					if (!to.has(t))
+						to.set(t, f.label);
+			}
+		}
+		if (to.size === 0)
+			return msg;
+		const esc = (t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+		const re = new RegExp('(?<![\\w.])(' + Array.from(to.keys())
+		    .sort((a, b) => b.length - a.length).map(esc).join('|') +
+		    ')(?!\\w|\\.\\w)', 'g');
+		return String(msg).replace(re, (t) => to.get(t))
+		    .replace(/ must be a non-empty string$/, ' is required');
+	}
+
+	// Shows an error under the field it names (or above the form), in
+	// the words on screen, and moves the focus there.
 	function showError(err, fieldName) {
 		const name = fieldName || err.field || '';
-		const f = fields.get(name) || (name.startsWith('value.props.') ?
-		    null : fields.get('value.' + name));
-		const msg = err.message || 'The request failed';
+		const f = fieldOf(name);
+		const msg = onScreen(err.message || 'The request failed', f);
 		if (f) {
 			f.error.textContent = msg;
 			f.error.hidden = false;

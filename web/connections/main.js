@@ -1,6 +1,7 @@
 // The connections page: start a session, list connections with filters
 // and paging, create them from a piece's auth definition (OAuth2 through
-// apconn's server-held flow), test, rename, reconnect and delete them.
+// apconn's server-held flow), test, rename, update the credentials of and
+// delete them.
 // Every text from the API is inserted as text (dom.js); the session is the
 // HttpOnly cookie, and no token is ever stored by the page.
 
@@ -20,6 +21,7 @@ const state = {
 	highlight: null,	// { id } or { externalId } to mark once listed
 	pieces: null,		// Map short name -> catalogue summary
 	listSeq: 0,
+	opener: null,		// what opened the create view, for the focus
 };
 
 const canWrite = () => !!state.user && Array.isArray(state.user.scopes) &&
@@ -81,6 +83,8 @@ function renderWho() {
 	    canWrite() ? null : ' · read only');
 	show($('who'), true);
 	$('new').disabled = !canWrite();
+	$('empty-new').disabled = !canWrite();
+	show($('empty-readonly'), !canWrite());
 }
 
 async function loadUser() {
@@ -167,8 +171,10 @@ async function logout() {
 
 /* The piece catalogue (names, logos, categories) */
 
+// An empty catalogue is read again next time: an operator may have
+// synced it since.
 async function loadPieces() {
-	if (state.pieces)
+	if (state.pieces && state.pieces.size > 0)
 		return state.pieces;
 	try {
 		const list = await api.pieces({});
@@ -245,8 +251,14 @@ async function loadList(cursor) {
 	fill($('list'), rows.map(renderRow));
 	$('list').removeAttribute('aria-busy');
 	const filtered = f.name || f.piece || f.status.length;
-	fill($('list-status'), rows.length === 0 ? (filtered ?
-	    'No connection matches these filters.' : 'No connections yet.') :
+	/* None at all: invite the first one instead of filters and pages. */
+	const none = rows.length === 0 && !filtered && !page.previous &&
+	    !page.next;
+	show($('empty'), none);
+	show($('filters'), !none);
+	show($('pager'), !none);
+	fill($('list-status'), none ? '' : rows.length === 0 ?
+	    'No connection matches these filters.' :
 	    'Showing ' + rows.length + ' connection' + (rows.length === 1 ?
 	    '' : 's') + (filtered ? ' matching the filters' : '') + '.');
 	$('prev').disabled = !page.previous;
@@ -330,14 +342,17 @@ function renderRow(c) {
 		dataset: { action: 'rename' }, 'aria-label': label('Rename'),
 		disabled: !canWrite(), text: 'Rename',
 		on: { click: () => startRename(c, li, title) } }),
-	    c.status === 'ERROR' || c.status === 'MISSING' ?
-		h('button', { type: 'button', class: 'secondary',
-		    dataset: { action: 'reconnect' },
-		    'aria-label': label('Reconnect'), disabled: !canWrite(),
-		    text: 'Reconnect', on: { click: () => openCreate({
-			pieceName: c.pieceName, externalId: c.externalId,
-			displayName: c.displayName, type: c.type }) } }) :
-		null,
+	    /* Every connection's credentials can be replaced; a broken one
+	       makes it the obvious next step. */
+	    h('button', { type: 'button', class: c.status === 'ERROR' ||
+		c.status === 'MISSING' ? 'primary' : 'secondary',
+		dataset: { action: 'update' },
+		'aria-label': 'Update the credentials of ' + c.displayName,
+		disabled: !canWrite(), text: 'Update credentials',
+		on: { click: (ev) => openCreate({ id: c.id,
+		    pieceName: c.pieceName, externalId: c.externalId,
+		    displayName: c.displayName, type: c.type },
+		    ev.currentTarget) } }),
 	    h('button', { type: 'button', class: 'danger',
 		dataset: { action: 'delete' }, 'aria-label': label('Delete'),
 		disabled: !canWrite(), text: 'Delete',
@@ -425,13 +440,22 @@ async function testRow(c, li, msg, button) {
 		return;
 	}
 	const ok = res && res.status === 'success';
+	/* Passed only when the service itself was asked (probed). */
+	const probed = !!res && res.probed === true;
 	const fresh = await refreshRow(c.id);
 	const target = fresh || li;
 	const m = target.querySelector('.row-msg');
-	m.classList.toggle('ok', ok);
+	m.classList.toggle('ok', ok && probed);
+	m.classList.toggle('note', ok && !probed);
 	m.classList.toggle('bad', !ok);
-	fill(m, h('strong', { text: ok ? 'Test passed: ' : 'Test failed: ' }),
-	    res && typeof res.message === 'string' ? res.message : '');
+	if (ok && !probed)
+		fill(m, h('strong', { text: 'Format looks valid: ' }),
+		    'no live check is set up for this piece, so the credential ' +
+		    'was not tried against the service.');
+	else
+		fill(m, h('strong', { text: ok ? 'Test passed: ' :
+		    'Test failed: ' }), res && typeof res.message === 'string' ?
+		    res.message : '');
 	const b = target.querySelector('[data-action="test"]');
 	if (b) {
 		b.disabled = !canWrite();
@@ -609,8 +633,22 @@ async function searchPieces() {
 	if (seq !== pieceSeq)
 		return;
 	list = Array.isArray(list) ? list : [];
-	fill($('piece-status'), list.length === 0 ? 'No piece matches.' :
-	    list.length + ' piece' + (list.length === 1 ? '' : 's') + '.');
+	/* Nothing found: is there a catalogue at all? */
+	let empty = list.length === 0 && !q && !cat;
+	if (list.length === 0 && !empty) {
+		try {
+			const any = await api.pieces({ limit: 1 });
+			empty = Array.isArray(any) && any.length === 0;
+		} catch (err) {
+			empty = false;
+		}
+		if (seq !== pieceSeq)
+			return;
+	}
+	show($('catalogue-empty'), empty);
+	fill($('piece-status'), empty ? '' : list.length === 0 ?
+	    'No piece matches.' : list.length + ' piece' + (list.length === 1 ?
+	    '' : 's') + '.');
 	fill($('pieces'), list.map((p) => h('li', {},
 	    h('button', { type: 'button', class: 'piece',
 		dataset: { piece: p.name },
@@ -631,16 +669,34 @@ function authSummary(p) {
 	    m.map((x) => typeLabel(x.type)).join(' or ');
 }
 
-function openCreate(reconnect) {
+// The create view: a new connection (update null), or new credentials for
+// the connection update describes (same piece, same connection id).
+// opener gets the focus back when the view closes.
+async function openCreate(update, opener) {
 	clearMessages();
+	state.opener = opener || null;
 	showView('create');
-	fill($('create-title'), reconnect ? 'Reconnect “' +
-	    reconnect.displayName + '”' : 'New connection');
-	if (reconnect) {
+	fill($('create-title'), update ? 'Update the credentials of “' +
+	    update.displayName + '”' : 'New connection');
+	if (update) {
 		show($('picker'), false);
-		choosePiece(reconnect.pieceName, reconnect);
+		show($('piece-form'), false);
+		fill($('piece-form'));
+		/* What is not secret is shown again (the API leaves secrets
+		   out), so that only what changes needs typing. */
+		let values = null;
+		try {
+			const one = await api.connection(update.id);
+			values = one && one.value;
+		} catch (err) {
+			values = null;
+		}
+		if ($('create-view').hidden)
+			return;		/* left meanwhile */
+		choosePiece(update.pieceName, Object.assign({ values }, update));
 		return;
 	}
+	show($('catalogue-empty'), false);
 	show($('picker'), true);
 	show($('piece-form'), false);
 	fill($('piece-form'));
@@ -653,7 +709,10 @@ function openCreate(reconnect) {
 function closeCreate() {
 	fill($('piece-form'));
 	showView('list');
-	$('new').focus();
+	const back = state.opener && state.opener.isConnected &&
+	    !state.opener.closest('[hidden]') ? state.opener : $('new');
+	state.opener = null;
+	back.focus();
 }
 
 async function choosePiece(name, opts) {
@@ -673,8 +732,10 @@ async function choosePiece(name, opts) {
 		displayName: opts.displayName,
 		lockExternalId: !!opts.externalId,
 		preferType: opts.type,
+		values: opts.values,
+		redirectUrl: state.user && state.user.oauth2RedirectUrl,
 		onCancel: closeCreate,
-		onSubmit: (v) => submitConnection(piece, f, v),
+		onSubmit: (v) => submitConnection(piece, f, v, !!opts.externalId),
 	});
 	fill(box, h('div', { class: 'piece-head' },
 	    logo(piece.logoUrl, piece.displayName || piece.name),
@@ -693,7 +754,7 @@ async function choosePiece(name, opts) {
 	f.focusFirst();
 }
 
-async function submitConnection(piece, f, v) {
+async function submitConnection(piece, f, v, updating) {
 	if (v.displayName === '') {
 		f.showError(new ApiError(400, { error: 'Give the connection a ' +
 		    'name', field: 'displayName' }));
@@ -754,9 +815,11 @@ async function submitConnection(piece, f, v) {
 	fill($('piece-form'));
 	resetFilters();
 	state.highlight = { id: saved.id };
+	state.opener = null;
 	showView('list');
 	await loadList(null);
-	notice('Saved “', saved.displayName, '”.');
+	notice(updating ? 'Updated the credentials of “' : 'Saved “',
+	    saved.displayName, '”.');
 }
 
 function resetFilters() {
@@ -822,7 +885,14 @@ function init() {
 		if (n)
 			loadList(n);
 	});
-	$('new').addEventListener('click', () => openCreate(null));
+	$('new').addEventListener('click', (ev) => openCreate(null,
+	    ev.currentTarget));
+	$('empty-new').addEventListener('click', (ev) => openCreate(null,
+	    ev.currentTarget));
+	$('catalogue-retry').addEventListener('click', () => {
+		loadPieces().then(fillPieceNames);
+		searchPieces();
+	});
 	$('create-back').addEventListener('click', closeCreate);
 	$('p-query').addEventListener('input', () => {
 		clearTimeout(searchTimer);
