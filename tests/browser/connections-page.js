@@ -206,11 +206,36 @@ async function main() {
 	}
 }
 
+// Keeps every answer of apconn's API the page receives for the test's
+// check against openapi.yaml (APCONN_ANSWERS, tests/integration/lib.sh).
+let answersKept = 0;
+function keepAnswers(page) {
+	const dir = process.env.APCONN_ANSWERS;
+	if (!dir)
+		return;
+	page.on('response', async (r) => {
+		const u = new URL(r.url());
+		if (!r.url().startsWith(BASE) || !u.pathname.startsWith('/api/'))
+			return;
+		/* A body the page navigated away from is gone: not kept. */
+		const body = r.status() >= 300 && r.status() < 400 ? '' :
+		    await r.text().catch(() => null);
+		if (body === null)
+			return;
+		const name = `b.${process.pid}.${++answersKept}`;
+		fs.writeFileSync(path.join(dir, name), body);
+		fs.appendFileSync(path.join(dir, 'index'), [name,
+		    r.request().method(), u.pathname + u.search, r.status(),
+		    r.headers()['content-type'] || ''].join('\t') + '\n');
+	});
+}
+
 // A deployment whose catalogue nobody has synced yet: a new user is
 // invited to make a first connection, and the piece picker says how the
 // catalogue gets filled instead of "No piece matches."
 async function emptyCatalogue(browser) {
 	const page = await browser.newPage();
+	keepAnswers(page);
 	await page.setViewport({ width: 1100, height: 900 });
 	const problems = [];
 	page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
@@ -260,6 +285,7 @@ async function emptyCatalogue(browser) {
 
 async function scenarios(browser) {
 	const page = await browser.newPage();
+	keepAnswers(page);
 	await page.setViewport({ width: 1100, height: 900 });
 	const problems = [];	// CSP violations, page errors, dialogs
 	page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));

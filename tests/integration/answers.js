@@ -130,9 +130,9 @@ for (const line of index) {
 		continue;
 	}
 	const resp = resolve(declared);
-	if (method === 'HEAD' || body.length === 0) {
+	if (method === 'HEAD' || body.length === 0 || status[0] === '3') {
 		if (body.length === 0 && resp.content &&
-		    method !== 'HEAD' && status !== '304')
+		    method !== 'HEAD' && status[0] !== '3')
 			fail('an empty body where content is declared');
 		continue;
 	}
