@@ -461,15 +461,16 @@ still_valid(json_object *v, long long now)
 	return now < claimed || now - claimed < exp;
 }
 
-/* Makes the locked connection ERROR for reason and commits; -1, f 409. */
+/*
+ * Makes the locked connection ERROR for reason (a failed refresh, as its
+ * events say) and commits; -1, f 409.
+ */
 static int
 mark_error(struct core *c, struct fail *f, const char *id, const char *why)
 {
-	char		*json;
 	enum db_rc	 rc;
 
-	rc = db_conn_set_status(c->db, c->arena, id, c->owner, "ERROR", why,
-	    &json);
+	rc = db_conn_refresh_error(c->db, id, c->owner, why);
 	if (rc != DB_OK || db_commit(c->db) != DB_OK)
 		db_rollback(c->db);
 	return fail_set(f, 409, "connection_expired", NULL, "%s", why);
