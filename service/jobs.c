@@ -375,7 +375,7 @@ jobs_main(const struct config *cfg)
 			    JOB_FAILED;
 			nextr = next_run(out, &failsr, cfg->refresh_interval);
 		}
-		if (!jobs_quit && db_ensure(db) == 0)
+		if (!jobs_quit && cfg->event_delivery && db_ensure(db) == 0)
 			run_events(db, cfg, &keys);
 idle:
 		ts.tv_sec = 1;
