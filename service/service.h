@@ -185,6 +185,8 @@ int	oauth2_exchange(struct core *, struct fail *, const char *,
 int	oauth2_due(json_object *, long long);
 int	conn_fresh(struct core *, struct fail *, const char *,
 	    struct fresh *);
+int	conn_refresh_now(struct core *, struct fail *, const char *,
+	    struct fresh *);
 
 /* service/oauth2server.c: the server-held flow's last step. */
 int	oauth2_finish_server(struct core *, struct fail *, const char *,
