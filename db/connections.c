@@ -466,3 +466,20 @@ db_conn_refresh_failed(struct db *db, const char *id, const char *owner,
 		PQclear(res);
 	return rc;
 }
+
+/*
+ * A refresh ended the locked connection: ERROR for reason, recorded as a
+ * failed refresh (its event) as well as a change of status.
+ */
+enum db_rc
+db_conn_refresh_error(struct db *db, const char *id, const char *owner,
+    const char *reason)
+{
+	const char	*v[3] = { id, owner, reason };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	if ((rc = db_exec(db, &res, STMT_CONN_REFRESH_ERROR, v)) == DB_OK)
+		PQclear(res);
+	return rc;
+}

@@ -217,6 +217,8 @@ enum db_rc	 db_conn_refreshed(struct db *, const char *, const char *,
 		    const struct sealed_ref *, const char *, const char *);
 enum db_rc	 db_conn_refresh_failed(struct db *, const char *,
 		    const char *, const char *, int);
+enum db_rc	 db_conn_refresh_error(struct db *, const char *,
+		    const char *, const char *);
 enum db_rc	 db_integ_list(struct db *, struct arena *, const char *,
 		    const char *, char **);
 
@@ -298,6 +300,37 @@ enum db_rc	 db_piece_known(struct db *, const char *, const char *,
 		    const char *, int *);
 enum db_rc	 db_piece_get(struct db *, struct arena *, const char *,
 		    const char *, const char *, const char *, char **);
+
+/*
+ * db/events.c: connection events (written by triggers), their publication,
+ * webhook deliveries, pollers' pages and operators' commands.
+ */
+struct delivery {			/* one delivery due */
+	char			*event_id, *endpoint_id;
+	char			*url;
+	struct sealed_ref	 secret;	/* AAD "webhook_endpoint:<id>" */
+	int			 attempts;	/* so far */
+	long long		 age;		/* seconds since it was created */
+	char			*body;		/* the event, compact JSON */
+	char			*type;
+};
+enum db_rc	 db_events_publish(struct db *, int, long *);
+enum db_rc	 db_deliveries_due(struct db *, struct arena *, int,
+		    struct delivery **, size_t *);
+enum db_rc	 db_delivery_done(struct db *, const struct delivery *,
+		    const char *, long, const char *, double);
+enum db_rc	 db_events_oldest(struct db *, long long *);
+enum db_rc	 db_events_list(struct db *, struct arena *, const char *,
+		    const char *, const char *, char **, char **);
+enum db_rc	 db_events_admin_list(struct db *, const char *, const char *,
+		    const char *, void (*)(const char *const *, int));
+enum db_rc	 db_events_replay(struct db *, const char *, const char *,
+		    long *);
+enum db_rc	 db_endpoint_insert(struct db *, const char *, const char *,
+		    const char *, const struct sealed_ref *);
+enum db_rc	 db_endpoint_list(struct db *, void (*)(const char *const *,
+		    int));
+enum db_rc	 db_endpoint_set(struct db *, const char *, const char *);
 
 /* db/jobs.c: background job locks and results. */
 int		 db_job_lock(struct db *, long long);

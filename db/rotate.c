@@ -12,7 +12,8 @@
 
 /* The tables that hold sealed values, in the order they are rotated. */
 const char *const sealed_tables[] = {
-	"app_connection", "oauth_app", "oauth2_state", NULL
+	"app_connection", "oauth_app", "oauth2_state",
+	"webhook_endpoint", NULL
 };
 
 /*

@@ -68,6 +68,12 @@ static const struct cfg_key {
 	    offsetof(struct config, sync_interval), 0, 604800, 0, "21600" },
 	{ "APCONN_REFRESH_INTERVAL", NULL, CFG_INT,
 	    offsetof(struct config, refresh_interval), 0, 86400, 0, "300" },
+	{ "APCONN_EVENT_DELIVERY", NULL, CFG_INT,
+	    offsetof(struct config, event_delivery), 0, 1, 0, "1" },
+	{ "APCONN_EVENT_RETRY_MAX", NULL, CFG_INT,
+	    offsetof(struct config, event_retry_max), 1, 3600, 0, "3600" },
+	{ "APCONN_EVENT_RETRY_FOR", NULL, CFG_INT,
+	    offsetof(struct config, event_retry_for), 1, 604800, 0, "86400" },
 };
 #define NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

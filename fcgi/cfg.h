@@ -26,6 +26,14 @@ struct config {
 	int	 access_log;		/* APCONN_ACCESS_LOG */
 	int	 sync_interval;		/* APCONN_SYNC_INTERVAL, 0 = off */
 	int	 refresh_interval;	/* APCONN_REFRESH_INTERVAL, 0 = off */
+	int	 event_delivery;	/* APCONN_EVENT_DELIVERY: the job
+					   process publishes and delivers
+					   connection events */
+	int	 event_retry_max;	/* APCONN_EVENT_RETRY_MAX: seconds
+					   between a webhook's retries, at
+					   most */
+	int	 event_retry_for;	/* APCONN_EVENT_RETRY_FOR: seconds
+					   a delivery is retried */
 };
 
 int	 cfg_load(struct config *, const char *, char *, size_t);

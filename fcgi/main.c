@@ -311,7 +311,7 @@ fill(time_t *hold)
 		return;
 	for (gi = 0; gi < NGROUPS; gi++) {
 		if (gi < 2 ? groups[gi].fd == -1 : cfg.sync_interval == 0 &&
-		    cfg.refresh_interval == 0)
+		    cfg.refresh_interval == 0 && !cfg.event_delivery)
 			continue;
 		while (current_count(gi) < groups[gi].nworkers)
 			if (spawn(gi) == -1)

@@ -72,6 +72,10 @@ static const char	*call_label[METRIC_CALL_KINDS_MAX] = { "other" };
 static size_t		 ncalls = 1;
 static const char	*job_label[METRIC_JOBS_MAX];
 static size_t		 njobs;
+static struct gauge {
+	const char	*name, *help;
+}			 gauges[METRIC_GAUGES_MAX];
+static size_t		 ngauges;
 
 static const char *const group_label[METRIC_GROUPS] = {
 	"main", "outbound", "jobs"
@@ -86,6 +90,7 @@ struct shm {
 	uint64_t	fam[METRIC_FAMILIES_MAX][METRIC_VALUES_MAX];
 	uint64_t	job_runs[METRIC_JOBS_MAX][2];	/* failed, ok */
 	uint64_t	job_last_ok[METRIC_JOBS_MAX];	/* epoch seconds */
+	uint64_t	gauge[METRIC_GAUGES_MAX];
 	uint64_t	leader_pid;
 	uint64_t	reloads;
 	uint64_t	exits[METRIC_GROUPS][2];	/* exited, signalled */
@@ -376,6 +381,31 @@ metrics_sealed(const char *kid)
 		}
 }
 
+/*
+ * Registers a gauge of a feature called name (a literal, with help), shown
+ * without labels, from zero.  Returns its handle for metrics_gauge_set(),
+ * or -1 when the table is full or the counters already exist.
+ */
+int
+metrics_gauge(const char *name, const char *help)
+{
+	if (m != NULL || ngauges == METRIC_GAUGES_MAX || name == NULL ||
+	    help == NULL)
+		return -1;
+	gauges[ngauges].name = name;
+	gauges[ngauges].help = help;
+	return (int)ngauges++;
+}
+
+/* Sets gauge (a handle of -1 is ignored) to v. */
+void
+metrics_gauge_set(int gauge, unsigned long long v)
+{
+	if (m != NULL && gauge >= 0 && (size_t)gauge < ngauges)
+		__atomic_store_n(&m->gauge[gauge], (uint64_t)v,
+		    __ATOMIC_RELAXED);
+}
+
 /* Counts one run of job; a successful one sets its last success time. */
 void
 metrics_job(int job, int ok, long long when)
@@ -603,6 +633,11 @@ render_rest(struct out *o)
 	head(o, "apconn_jobs_leader", "gauge", "1 while this host's job "
 	    "runner holds the jobs' lock and runs them.");
 	emit(o, "apconn_jobs_leader %d\n", get(&m->leader_pid) != 0);
+	for (k = 0; k < ngauges; k++) {
+		head(o, gauges[k].name, "gauge", gauges[k].help);
+		emit(o, "%s %llu\n", gauges[k].name,
+		    (unsigned long long)get(&m->gauge[k]));
+	}
 
 	head(o, "apconn_encryptions_total", "counter", "Values sealed, by "
 	    "key id (AES-GCM random IVs: rotate well before 2^32 per key).");

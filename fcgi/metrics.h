@@ -52,6 +52,7 @@ enum metric_db {
 #define METRIC_VALUES_MAX	8	/* label values of one family */
 #define METRIC_CALL_KINDS_MAX	8	/* purposes of outbound calls */
 #define METRIC_JOBS_MAX		4	/* background jobs */
+#define METRIC_GAUGES_MAX	4	/* gauges of features */
 
 #define METRIC_CALL_OTHER	0	/* a call of no registered purpose */
 
@@ -71,6 +72,8 @@ int	metrics_call_kind(const char *);
 void	metrics_call(int, enum metric_outcome);
 int	metrics_job_kind(const char *);
 void	metrics_job(int, int, long long);
+int	metrics_gauge(const char *, const char *);
+void	metrics_gauge_set(int, unsigned long long);
 void	metrics_sealed(const char *);
 void	metrics_leader(pid_t, int);
 void	metrics_reload(void);

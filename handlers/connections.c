@@ -327,3 +327,34 @@ h_conn_delete(struct req *r, struct resp *resp)
 	    ":%s}", refs);
 	return resp_raw(resp, 200, out);
 }
+
+/*
+ * POST /api/app-connections/{id}/refresh: refreshes an OAuth2 connection
+ * now, due or not, with the row lock and single flight of a refresh on
+ * use (conn_refresh_now()), and answers the connection as it is then:
+ * ACTIVE without statusReason when the provider renewed the token, ERROR
+ * when it revoked the grant (or had before), statusReason "refresh
+ * failed: ..." when it failed otherwise.  Not OAUTH2: 409 not_oauth2; no
+ * refresh token: 409 cannot_refresh.
+ */
+int
+h_conn_refresh(struct req *r, struct resp *resp)
+{
+	struct core	 c;
+	struct fail	 f;
+	struct fresh	 fr;
+	struct conn_row	 row;
+	enum db_rc	 rc;
+
+	core_of(&c, r);
+	if (conn_refresh_now(&c, &f, r->param[0], &fr) == -1 &&
+	    strcmp(f.code, "connection_expired") != 0 &&
+	    strcmp(f.code, "refresh_failed") != 0)
+		return resp_fail(resp, &f);
+	rc = db_conn_get(r->db, r->arena, r->param[0], r->who.user_id, &row);
+	if (rc == DB_NOTFOUND)
+		return not_found(resp);
+	if (rc != DB_OK)
+		return resp_db_error(resp, rc);
+	return resp_raw(resp, 200, row.json);
+}

@@ -28,6 +28,9 @@ int	query_many(struct req *, struct resp *, const char *, const char **,
 	    size_t, size_t *);
 int	cursor_parse(const char *, char **, char **, const char **);
 
+/* events.c */
+int	h_events_list(struct req *, struct resp *);
+
 /* health.c */
 int	h_health_get(struct req *, struct resp *);
 
@@ -84,6 +87,7 @@ int	h_conn_upsert(struct req *, struct resp *);
 int	h_conn_get(struct req *, struct resp *);
 int	h_conn_update(struct req *, struct resp *);
 int	h_conn_delete(struct req *, struct resp *);
+int	h_conn_refresh(struct req *, struct resp *);
 
 /* integrations.c */
 int	h_integ_list(struct req *, struct resp *);

@@ -15,6 +15,7 @@
 #include "../db/db.h"
 #include "../db/seal.h"
 #include "service.h"
+#include "events.h"
 #include "jobs.h"
 #include "piecesync.h"
 
@@ -218,6 +219,26 @@ out:
 }
 
 /*
+ * The event job, every second while this runner leads: publishes the
+ * connection events recorded since and delivers those due to webhook
+ * endpoints (service/events.c).  A run that did something logs one line.
+ */
+static void
+run_events(struct db *db, const struct config *cfg, struct keyring *keys)
+{
+	struct events_tally	t;
+
+	if (events_run(db, cfg, keys, &t) == -1) {
+		log_warnx("events: the database failed; trying again");
+		return;
+	}
+	if (t.delivered + t.retried + t.failed > 0)
+		log_info("events: %lu published, %lu delivered, %lu to retry, "
+		    "%lu failed", t.published, t.delivered, t.retried,
+		    t.failed);
+}
+
+/*
  * Runs the job called name now, under its lock, and records it as the
  * job runner would: JOB_OK, JOB_FAILED, JOB_BUSY (another host holds its
  * lock), or -1 for a name that is no job.  summary gets its summary.
@@ -354,6 +375,8 @@ jobs_main(const struct config *cfg)
 			    JOB_FAILED;
 			nextr = next_run(out, &failsr, cfg->refresh_interval);
 		}
+		if (!jobs_quit && cfg->event_delivery && db_ensure(db) == 0)
+			run_events(db, cfg, &keys);
 idle:
 		ts.tv_sec = 1;
 		ts.tv_nsec = 0;

@@ -461,15 +461,16 @@ still_valid(json_object *v, long long now)
 	return now < claimed || now - claimed < exp;
 }
 
-/* Makes the locked connection ERROR for reason and commits; -1, f 409. */
+/*
+ * Makes the locked connection ERROR for reason (a failed refresh, as its
+ * events say) and commits; -1, f 409.
+ */
 static int
 mark_error(struct core *c, struct fail *f, const char *id, const char *why)
 {
-	char		*json;
 	enum db_rc	 rc;
 
-	rc = db_conn_set_status(c->db, c->arena, id, c->owner, "ERROR", why,
-	    &json);
+	rc = db_conn_refresh_error(c->db, id, c->owner, why);
 	if (rc != DB_OK || db_commit(c->db) != DB_OK)
 		db_rollback(c->db);
 	return fail_set(f, 409, "connection_expired", NULL, "%s", why);
@@ -505,9 +506,15 @@ refresh_request(struct core *c, json_object *v, const char *rt)
  * (status_reason, and the sweep's backoff) and hands out the stored token
  * while it is still valid (out->stale); an expired one is 503
  * refresh_failed with retry_after.  Returns 0, or -1 with f filled.
+ *
+ * force (conn_refresh_now()) refreshes a token that is not due yet,
+ * unless another refresh finished while this one waited for the row lock
+ * (single flight); a connection that is not OAUTH2 is 409 not_oauth2, one
+ * with nothing to renew its token with 409 cannot_refresh.
  */
-int
-conn_fresh(struct core *c, struct fail *f, const char *id, struct fresh *out)
+static int
+fresh(struct core *c, struct fail *f, const char *id, int force,
+    struct fresh *out)
 {
 	struct conn_row	 row;
 	struct sealed_ref s;
@@ -532,7 +539,15 @@ conn_fresh(struct core *c, struct fail *f, const char *id, struct fresh *out)
 		return fail_set(f, 500, "value_unreadable", NULL,
 		    "The connection's value cannot be read");
 	}
-	if (strcmp(row.type, "OAUTH2") != 0 || !oauth2_due(v, now))
+	if (force && strcmp(row.type, "OAUTH2") != 0) {
+		db_rollback(c->db);
+		return fail_set(f, 409, "not_oauth2", NULL, "Only an OAuth2 "
+		    "connection can be refreshed");
+	}
+	if (strcmp(row.type, "OAUTH2") != 0 || (!force && !oauth2_due(v, now)))
+		goto keep;
+	/* A refresh that finished while this one waited is the one. */
+	if (force && num(v, "claimed_at") >= now)
 		goto keep;
 	if (strcmp(row.status, "ERROR") == 0 &&
 	    strncmp(reason, "invalid_grant", 13) == 0) {
@@ -544,6 +559,11 @@ conn_fresh(struct core *c, struct fail *f, const char *id, struct fresh *out)
 	grant = json_str(v, "grant_type");
 	if ((rt == NULL || *rt == '\0') && (grant == NULL ||
 	    strcmp(grant, "client_credentials") != 0)) {
+		if (force) {
+			db_rollback(c->db);
+			return fail_set(f, 409, "cannot_refresh", NULL, "The "
+			    "connection has no refresh token; reconnect it");
+		}
 		if (still_valid(v, now))
 			goto keep;	/* nothing to renew with, yet valid */
 		metrics_count(metric_refreshes, REFRESH_EXPIRED, 1);
@@ -611,4 +631,22 @@ keep:
 	db_rollback(c->db);
 	out->value = v;
 	return 0;
+}
+
+/* Makes the owner's connection id ready to hand out: see fresh(). */
+int
+conn_fresh(struct core *c, struct fail *f, const char *id, struct fresh *out)
+{
+	return fresh(c, f, id, 0, out);
+}
+
+/*
+ * Refreshes the owner's OAUTH2 connection id now, due or not, under the
+ * same row lock as a use: see fresh().
+ */
+int
+conn_refresh_now(struct core *c, struct fail *f, const char *id,
+    struct fresh *out)
+{
+	return fresh(c, f, id, 1, out);
 }

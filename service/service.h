@@ -152,6 +152,12 @@ enum sync_result_kind {		/* values of metric_sync_pieces */
 extern int	metric_refreshes, metric_sync_pieces;
 extern int	metric_call_token, metric_call_sync;
 extern int	metric_job_sync, metric_job_refresh;
+enum delivery_outcome {		/* values of metric_deliveries */
+	DELIVERY_DELIVERED,
+	DELIVERY_RETRY,		/* failed; tried again later */
+	DELIVERY_FAILED		/* given up */
+};
+extern int	metric_deliveries, metric_oldest_pending, metric_call_webhook;
 void		service_metrics_init(void);
 
 /* service/oauth2.c: the OAuth2 token client. */
@@ -178,6 +184,8 @@ int	oauth2_exchange(struct core *, struct fail *, const char *,
 	    const char *, json_object *, json_object **);
 int	oauth2_due(json_object *, long long);
 int	conn_fresh(struct core *, struct fail *, const char *,
+	    struct fresh *);
+int	conn_refresh_now(struct core *, struct fail *, const char *,
 	    struct fresh *);
 
 /* service/oauth2server.c: the server-held flow's last step. */

@@ -51,6 +51,14 @@ static const struct cmd {
 	    "[--dry-run]" },
 	{ "check",	cmd_check,	"check [--socket=PATH]" },
 	{ "jobs",	cmd_jobs,	"jobs status | run piece_sync|oauth2_refresh" },
+	{ "events",	cmd_events,
+	    "events list [--after ID] [--limit N] [--state "
+	    "pending|delivered|failed]\n"
+	    "  events replay ID|--failed [--endpoint EP]\n"
+	    "  events endpoints [list]\n"
+	    "  events endpoints add URL [--types TYPE,...]  (the secret on "
+	    "standard input)\n"
+	    "  events endpoints enable|disable|delete ID" },
 	{ "import-workflow-builder", cmd_import_workflow_builder,
 	    "import-workflow-builder --from=CONNINFO [--dry-run]" },
 	{ NULL, NULL, NULL }

@@ -32,6 +32,7 @@ int	cmd_import_activepieces(int, char **);
 int	cmd_oauth_app(int, char **);
 int	cmd_check(int, char **);
 int	cmd_jobs(int, char **);
+int	cmd_events(int, char **);
 int	cmd_import_workflow_builder(int, char **);
 
 #endif

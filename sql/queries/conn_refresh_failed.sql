@@ -7,3 +7,4 @@ UPDATE apconn.app_connection SET status_reason = $3, status_at = now(),
     refresh_retry_at = now() + make_interval(secs => LEAST(
         $4::float8 * power(2, LEAST(refresh_failures, 5)), 86400))
 WHERE id = $1 AND owner_id = $2
+    AND set_config('apconn.event_kind', 'refresh_failed', true) IS NOT NULL

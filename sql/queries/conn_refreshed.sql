@@ -7,3 +7,4 @@ UPDATE apconn.app_connection SET value = jsonb_build_object('v', 1,
     status = $7, status_reason = $8, status_at = now(), updated_at = now(),
     refresh_failures = 0, refresh_retry_at = NULL
 WHERE id = $1 AND owner_id = $2
+    AND set_config('apconn.event_kind', 'refreshed', true) IS NOT NULL

@@ -11,6 +11,8 @@ SET display_name = COALESCE($3, c.display_name),
     status = 'ACTIVE', status_reason = NULL, status_at = now(),
     updated_at = now()
 WHERE id = $1 AND owner_id = $2
+    AND set_config('apconn.event_kind', 'credentials_updated', true)
+	IS NOT NULL
 -- The connection's columns in the order of conn_list.sql (db_conn_json).
 RETURNING c.id, c.external_id, c.display_name, c.piece_name,
     c.piece_version, c.type, c.status, c.scope, c.project_ids,

@@ -10,6 +10,11 @@ UPDATE apconn.app_connection AS c SET display_name = $3, piece_name = $4,
     metadata = COALESCE($12::jsonb, c.metadata),
     status_reason = NULL, status_at = now(), updated_at = now()
 WHERE id = $1 AND owner_id = $2
+    -- the event this change records (migration 0022): an OAuth2 value is
+    -- stored by an upsert only from an authorization
+    AND set_config('apconn.event_kind', CASE WHEN $6 IN ('OAUTH2',
+	'CLOUD_OAUTH2', 'PLATFORM_OAUTH2') THEN 'oauth2_connected'
+	ELSE 'credentials_updated' END, true) IS NOT NULL
 -- The connection's columns in the order of conn_list.sql (db_conn_json).
 RETURNING c.id, c.external_id, c.display_name, c.piece_name,
     c.piece_version, c.type, c.status, c.scope, c.project_ids,

@@ -1,7 +1,7 @@
 -- $1 the active kid (NULL: every value), $2 the last key seen ('' at
 -- first), $3 batch size, $4 the table (app_connection, oauth_app,
--- oauth2_state): the next sealed values of that table not sealed under
--- $1, in key order, with the AAD each was sealed with
+-- oauth2_state, webhook_endpoint): the next sealed values of that table
+-- not sealed under $1, in key order, with the AAD each was sealed with
 SELECT id, id, value->>'kid', value->>'iv', value->>'ct', value->>'tag'
 FROM apconn.app_connection
 WHERE $4 = 'app_connection' AND id > $2
@@ -19,4 +19,10 @@ FROM apconn.oauth2_state
 WHERE $4 = 'oauth2_state' AND sealed IS NOT NULL AND state_hash > $2
     AND expires_at > now()
     AND ($1::text IS NULL OR sealed->>'kid' IS DISTINCT FROM $1)
+UNION ALL
+SELECT id, 'webhook_endpoint:' || id, secret->>'kid', secret->>'iv',
+    secret->>'ct', secret->>'tag'
+FROM apconn.webhook_endpoint
+WHERE $4 = 'webhook_endpoint' AND id > $2
+    AND ($1::text IS NULL OR secret->>'kid' IS DISTINCT FROM $1)
 ORDER BY 1 LIMIT $3::int

@@ -57,6 +57,10 @@ export APCONN_KEYS
 export APCONN_SYNC_INTERVAL
 : "${APCONN_REFRESH_INTERVAL:=0}"
 export APCONN_REFRESH_INTERVAL
+# So does the delivery of connection events (t0410 turns it on): with all
+# three off, the master starts no job process.
+: "${APCONN_EVENT_DELIVERY:=0}"
+export APCONN_EVENT_DELIVERY
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/apconn-$TEST_NAME.XXXXXX")
 chmod 755 "$TMP"
 mkdir "$TMP/answers"
