@@ -637,6 +637,22 @@ async function scenarios(browser) {
 	    r.data.displayName === 'Acme main', 'the API has the OAUTH2 connection');
 	await shot(page, '07-oauth2-connected');
 
+	/* An OAuth2 connection offers "Refresh now"; a secret does not. */
+	ok(await clickAction(page, 'Acme main', 'refresh'),
+	    'an OAuth2 connection offers Refresh now');
+	ok(await until(page, () => Array.from(document.querySelectorAll(
+	    '#list > li.conn')).some((l) => /Token refreshed/.test(
+	    (l.querySelector('.row-msg') || {}).textContent || ''))),
+	    '... which says the token was refreshed');
+	r = await apiCall('GET', '/api/app-connections/' + (info && info.id));
+	ok(r.status === 200 && r.data.status === 'ACTIVE',
+	    '... and the connection is still ACTIVE', JSON.stringify(r.data));
+	ok(!(await page.evaluate(() => Array.from(document.querySelectorAll(
+	    '#list > li.conn')).some((l) => l.querySelector('.conn-name') &&
+	    l.querySelector('.conn-name').textContent === 'OpenAI prod' &&
+	    l.querySelector('[data-action="refresh"]')))),
+	    'a SECRET_TEXT connection offers no Refresh now');
+
 	/* The provider refuses: its error is shown.  This piece has no OAuth
 	   app on the server: the page asks for one, then uses the user's. */
 	await pickPiece(page, 'denied', 'denied');

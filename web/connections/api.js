@@ -86,6 +86,8 @@ export const api = {
 	    encodeURIComponent(id), { body: { displayName } }),
 	test: (id) => request('POST', '/api/app-connections/' +
 	    encodeURIComponent(id) + '/test'),
+	refresh: (id) => request('POST', '/api/app-connections/' +
+	    encodeURIComponent(id) + '/refresh'),
 	remove: (id, ifUnreferenced) => request('DELETE',
 	    '/api/app-connections/' + encodeURIComponent(id),
 	    { params: ifUnreferenced ? { ifUnreferenced: 'true' } : {} }),

@@ -338,6 +338,13 @@ function renderRow(c) {
 		dataset: { action: 'test' }, 'aria-label': label('Test'),
 		disabled: !canWrite(), text: 'Test',
 		on: { click: (ev) => testRow(c, li, msg, ev.currentTarget) } }),
+	    /* An OAuth2 token can be renewed now rather than on its next use. */
+	    c.type === 'OAUTH2' ? h('button', { type: 'button',
+		class: 'secondary', dataset: { action: 'refresh' },
+		'aria-label': label('Refresh the token of'),
+		disabled: !canWrite(), text: 'Refresh now',
+		on: { click: (ev) => refreshNow(c, li, msg,
+		    ev.currentTarget) } }) : null,
 	    h('button', { type: 'button', class: 'secondary',
 		dataset: { action: 'rename' }, 'aria-label': label('Rename'),
 		disabled: !canWrite(), text: 'Rename',
@@ -457,6 +464,41 @@ async function testRow(c, li, msg, button) {
 		    'Test failed: ' }), res && typeof res.message === 'string' ?
 		    res.message : '');
 	const b = target.querySelector('[data-action="test"]');
+	if (b) {
+		b.disabled = !canWrite();
+		b.focus();
+	}
+}
+
+// POST /api/app-connections/{id}/refresh: the answer is the connection,
+// ACTIVE with no reason when the provider issued a new token.
+async function refreshNow(c, li, msg, button) {
+	clearMessages();
+	button.disabled = true;
+	fill(msg, 'Refreshing…');
+	let res;
+	try {
+		res = await api.refresh(c.id);
+	} catch (err) {
+		button.disabled = false;
+		fill(msg);
+		failed(err, 'Could not refresh ' + c.displayName);
+		return;
+	}
+	const ok = !!res && res.status === 'ACTIVE' && !res.statusReason;
+	const fresh = await refreshRow(c.id);
+	const target = fresh || li;
+	const m = target.querySelector('.row-msg');
+	m.classList.toggle('ok', ok);
+	m.classList.toggle('bad', !ok);
+	if (ok)
+		fill(m, h('strong', { text: 'Token refreshed: ' }),
+		    'the connection is ready to use.');
+	else
+		fill(m, h('strong', { text: 'Refresh failed: ' }),
+		    res && res.statusReason ? res.statusReason :
+		    'the service did not renew the token.');
+	const b = target.querySelector('[data-action="refresh"]');
 	if (b) {
 		b.disabled = !canWrite();
 		b.focus();
