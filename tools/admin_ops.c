@@ -292,8 +292,9 @@ print_job(json_object *jobs, const char *name, int interval)
  * jobs run [--if-due] NAME: runs the job now, under its lock, recorded as
  * the job runner records it (this host's name).  With --if-due (a cron
  * line, where no master runs the jobs) only when its interval has passed
- * since its last run on any host.  Exit 0 when it succeeded or was not
- * due, 1 when it failed or another host was running it.
+ * since its last run on any host.  Exit 0 when it succeeded (with
+ * --if-due also when it was not due or another host was running it), 1
+ * when it failed or, without --if-due, another host was running it.
  */
 static int
 jobs_run_now(const char *name, int if_due)
@@ -321,7 +322,8 @@ jobs_run_now(const char *name, int if_due)
 	egress_cleanup();
 	db_free(db);
 	keyring_free(&kr);
-	return out == JOB_OK || out == JOB_NOT_DUE ? 0 : 1;
+	return out == JOB_OK || out == JOB_NOT_DUE ||
+	    (if_due && out == JOB_BUSY) ? 0 : 1;
 }
 
 int
