@@ -339,6 +339,7 @@ enum db_rc	 db_job_record(struct db *, const char *, const char *, double,
 		    int, const char *);
 enum db_rc	 db_job_last(struct db *, struct arena *, char **);
 enum db_rc	 db_job_last_at(struct db *, const char *, long long *);
+enum db_rc	 db_job_since(struct db *, const char *, double *, int *);
 
 /* db/oauth2.c: authorization states (stored hashed, one use). */
 struct oauth2_state {

@@ -72,6 +72,31 @@ db_job_last_at(struct db *db, const char *job, long long *when)
 	return DB_OK;
 }
 
+/*
+ * How long ago job's last run on any host started, in seconds by the
+ * database's clock (so that no two hosts' clocks are compared), and
+ * whether it succeeded: DB_OK, or DB_NOTFOUND when it never ran.
+ */
+enum db_rc
+db_job_since(struct db *db, const char *job, double *since, int *ok)
+{
+	const char	*v[1] = { job };
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	*since = 0;
+	*ok = 0;
+	if ((rc = db_exec(db, &res, STMT_JOB_SINCE, v)) != DB_OK)
+		return rc;
+	if (PQntuples(res) == 1) {
+		*since = strtod(PQgetvalue(res, 0, 0), NULL);
+		*ok = *PQgetvalue(res, 0, 1) == 't';
+	} else
+		rc = DB_NOTFOUND;
+	PQclear(res);
+	return rc;
+}
+
 /* The last run of every job, as a JSON object (arena). */
 enum db_rc
 db_job_last(struct db *db, struct arena *a, char **json)

@@ -4,7 +4,9 @@
  * routes that call third parties), respawns workers that die, reloads on
  * SIGHUP (new workers first, then the old ones finish their request and
  * leave) and stops gracefully on SIGTERM/SIGINT.  Started by spawn-fcgi
- * (a listening socket on fd 0 and no --listen) it runs one worker loop.
+ * (a listening socket on fd 0 and no --listen) it runs one worker loop;
+ * so it does under Apache's mod_fcgid and lighttpd, which start such
+ * processes themselves (--pool names the group a process serves).
  */
 #include "config.h"
 
@@ -73,6 +75,7 @@ static struct keyring	 keys;
 static const char	*cfg_path;
 static unsigned int	 generation;
 static mode_t		 socket_mode = 0660;
+static int		 single_pool;	/* without --listen: 0 main, 1 outbound */
 
 static void __attribute__((noreturn))
 usage(int code, const char *fmt, ...)
@@ -91,6 +94,8 @@ usage(int code, const char *fmt, ...)
 	    "[--workers N]\n"
 	    "                   [--outbound-listen ADDR] [--outbound-workers N]"
 	    " [--socket-mode MODE]\n"
+	    "       apconn-fcgi [-c file] [--pool main|outbound]   "
+	    "(socket on standard input)\n"
 	    "       apconn-fcgi --routes | --version | --help\n"
 	    "Without --listen, standard input must be a listening FastCGI "
 	    "socket (spawn-fcgi).\n");
@@ -487,6 +492,7 @@ main(int argc, char *argv[])
 		{ "outbound-listen",	required_argument, NULL, 'L' },
 		{ "outbound-workers",	required_argument, NULL, 'W' },
 		{ "socket-mode",	required_argument, NULL, 'm' },
+		{ "pool",		required_argument, NULL, 'p' },
 		{ "routes",		no_argument,	   NULL, 'R' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ "version",		no_argument,	   NULL, 'V' },
@@ -526,6 +532,15 @@ main(int argc, char *argv[])
 				    "octal mode such as 0660");
 			socket_mode = (mode_t)mode;
 			break;
+		case 'p':
+			if (strcmp(optarg, "main") == 0)
+				single_pool = 0;
+			else if (strcmp(optarg, "outbound") == 0)
+				single_pool = 1;
+			else
+				usage(EX_USAGE, "--pool: expected main or "
+				    "outbound");
+			break;
 		case 'R':
 			print_routes();
 			return 0;
@@ -564,16 +579,26 @@ main(int argc, char *argv[])
 	if (metrics_create(routes, groups[0].listen != NULL) == -1)
 		log_warnx("metrics: cannot map the shared counters");
 	/* The master, or the one process spawn-fcgi started. */
-	metrics_process(groups[0].listen != NULL ? METRIC_GROUPS : 0);
+	metrics_process(groups[0].listen != NULL ? METRIC_GROUPS :
+	    single_pool);
 	register_keys();
 
 	if (groups[0].listen == NULL) {
 		if (groups[1].listen != NULL)
 			usage(EX_USAGE, "--outbound-listen needs --listen");
+	} else if (single_pool != 0)
+		usage(EX_USAGE, "--pool is for a process without --listen "
+		    "(--outbound-listen names the outbound pool's socket)");
+	if (groups[0].listen == NULL) {
 		if (FCGX_IsCGI())
 			usage(EX_USAGE, "no --listen and standard input is "
 			    "not a listening socket");
-		log_info("single worker on standard input (spawn-fcgi)");
+		if (single_pool == 1) {
+			metrics_group(1);
+			log_init("apconn-fcgi-outbound");
+		}
+		log_info("single %s worker on standard input", groups[
+		    single_pool].name);
 		worker_main(0);
 	}
 	groups[0].fd = open_listener(groups[0].listen);

@@ -332,7 +332,7 @@ int
 req_init(struct req *r, struct arena *a, char *const *envp)
 {
 	const char	*qs = NULL, *rid = NULL, *clen = NULL, *uri = NULL;
-	const char	*script = NULL;
+	const char	*script = NULL, *pinfo = NULL;
 	char		*end;
 	unsigned long long ull;
 	unsigned char	 rnd[16];
@@ -353,6 +353,8 @@ req_init(struct req *r, struct arena *a, char *const *envp)
 			uri = v;
 		else if (IS("SCRIPT_NAME"))
 			script = v;
+		else if (IS("PATH_INFO"))
+			pinfo = v;
 		else if (IS("QUERY_STRING"))
 			qs = v;
 		else if (IS("CONTENT_TYPE"))
@@ -387,7 +389,17 @@ req_init(struct req *r, struct arena *a, char *const *envp)
 
 	r->method_name = env_copy(a, r->method_name ? r->method_name : "");
 	r->method = method_parse(r->method_name);
-	r->path = env_copy(a, uri != NULL ? uri : script != NULL ? script : "/");
+	/*
+	 * nginx's DOCUMENT_URI, else what every CGI server sends: the
+	 * decoded path split into SCRIPT_NAME and PATH_INFO at wherever the
+	 * server's mapping ended (Apache's mod_fcgid, lighttpd).
+	 */
+	if (uri != NULL)
+		r->path = env_copy(a, uri);
+	else if (script != NULL && pinfo != NULL && *pinfo != '\0')
+		r->path = arena_printf(a, "%s%s", script, pinfo);
+	else
+		r->path = env_copy(a, script != NULL ? script : "/");
 	r->query = env_copy(a, qs != NULL ? qs : "");
 	r->ctype = env_copy(a, r->ctype);
 	r->cookie = env_copy(a, r->cookie);

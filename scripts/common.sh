@@ -8,12 +8,13 @@ BUILDDIR=${APCONN_BUILD_DIR:-$SRCDIR/build}
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 # Debian 12 packages: build, test and run dependencies (chromium: the
-# connections page's browser tests).
+# connections page's browser tests; apache2, libapache2-mod-fcgid and
+# lighttpd: the shared-hosting tests, which start their own instances).
 PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
 libfcgi-bin libpq-dev libjson-c-dev libssl-dev libcurl4-openssl-dev check
 postgresql-15 postgresql-client-15 nginx-light spawn-fcgi wrk curl jq
 procps util-linux nodejs openssl mandoc prometheus chromium clang
-libclang-rt-dev llvm systemd"
+libclang-rt-dev llvm systemd apache2 libapache2-mod-fcgid lighttpd"
 
 say() {
 	printf '==> %s\n' "$*"
@@ -46,6 +47,16 @@ ensure_packages() {
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
 	    --no-install-recommends $missing >/dev/null
+	# Debian starts the web servers it installs, on port 80: the tests
+	# need only the programs.
+	for s in apache2 lighttpd; do
+		case " $missing " in
+		*" $s "*)
+			$SUDO systemctl disable --now "$s" >/dev/null 2>&1 ||
+			    $SUDO service "$s" stop >/dev/null 2>&1 || :
+			;;
+		esac
+	done
 }
 
 # build [configure options]: autoreconf when needed, configure, make.

@@ -56,9 +56,49 @@ say(const char *line)
 		log_warnx("piece sync: %s", line);
 }
 
+/* After a failed run, jobs_run(if_due) tries again this much later. */
+#define RETRY_FAILED_S	300
+
+/*
+ * For jobs_run(if_due), under the job's lock: whether job is due, that
+ * is whether its last run on any host started at least one interval ago
+ * (RETRY_FAILED_S after a failure, when that is shorter), less a tenth
+ * of it and at most 30 s, so that a cron line firing every interval is
+ * not put off by the few seconds a run takes.  A job never run is due;
+ * one whose interval is 0 never is.  summary says why when it is not.
+ */
+static int
+job_due(struct db *db, const char *job, int interval, char *summary,
+    size_t summarysz)
+{
+	double	since, wait, slack;
+	int	ok;
+
+	if (interval <= 0) {
+		snprintf(summary, summarysz, "turned off (interval 0)");
+		return 0;
+	}
+	switch (db_job_since(db, job, &since, &ok)) {
+	case DB_NOTFOUND:
+		return 1;
+	case DB_OK:
+		break;
+	default:
+		snprintf(summary, summarysz, "cannot read its last run");
+		return 0;
+	}
+	wait = !ok && interval > RETRY_FAILED_S ? RETRY_FAILED_S : interval;
+	slack = wait / 10 < 30 ? wait / 10 : 30;
+	if (since >= wait - slack)
+		return 1;
+	snprintf(summary, summarysz, "not due: last run started %.0f s ago%s, "
+	    "next after %.0f s", since, ok ? "" : " and failed", wait);
+	return 0;
+}
+
 static int
 run_piece_sync(struct db *db, const struct config *cfg, const char *host,
-    char *summary, size_t summarysz)
+    int if_due, char *summary, size_t summarysz)
 {
 	struct sync_opts	o;
 	struct sync_result	r;
@@ -71,6 +111,11 @@ run_piece_sync(struct db *db, const struct config *cfg, const char *host,
 		snprintf(summary, summarysz, "another host is running it");
 		log_info("piece sync: %s", summary);
 		return JOB_BUSY;
+	}
+	if (if_due && !job_due(db, "piece_sync", cfg->sync_interval, summary,
+	    summarysz)) {
+		db_job_unlock(db, JOB_LOCK_PIECE_SYNC);
+		return JOB_NOT_DUE;
 	}
 	memset(&o, 0, sizeof(o));
 	snprintf(base, sizeof(base), "%s", cfg->pieces_url);
@@ -152,7 +197,8 @@ sweep_one(struct core *c, struct sweep_tally *t, const struct oauth2_due *d)
  */
 static int
 run_refresh_sweep(struct db *db, const struct config *cfg,
-    struct keyring *keys, const char *host, char *summary, size_t summarysz)
+    struct keyring *keys, const char *host, int if_due, char *summary,
+    size_t summarysz)
 {
 	struct arena		 batch, step;
 	struct core		 c;
@@ -165,6 +211,11 @@ run_refresh_sweep(struct db *db, const struct config *cfg,
 	if (!db_job_lock(db, JOB_LOCK_REFRESH)) {
 		snprintf(summary, summarysz, "another host is running it");
 		return JOB_BUSY;
+	}
+	if (if_due && !job_due(db, "oauth2_refresh", cfg->refresh_interval,
+	    summary, summarysz)) {
+		db_job_unlock(db, JOB_LOCK_REFRESH);
+		return JOB_NOT_DUE;
 	}
 	memset(&t, 0, sizeof(t));
 	arena_init(&batch, 16 << 20);
@@ -241,18 +292,23 @@ run_events(struct db *db, const struct config *cfg, struct keyring *keys)
 /*
  * Runs the job called name now, under its lock, and records it as the
  * job runner would: JOB_OK, JOB_FAILED, JOB_BUSY (another host holds its
- * lock), or -1 for a name that is no job.  summary gets its summary.
- * keys may be NULL for piece_sync.
+ * lock), JOB_NOT_DUE (if_due, and its last run on any host is younger
+ * than its interval: see job_due()), or -1 for a name that is no job.
+ * summary gets its summary.  keys may be NULL for piece_sync.  With
+ * if_due, however many hosts' crons start it, a job runs once an
+ * interval: the lock lets one at a time decide, after the last run.
  */
 int
 jobs_run(const char *name, struct db *db, const struct config *cfg,
-    struct keyring *keys, const char *host, char *summary, size_t summarysz)
+    struct keyring *keys, const char *host, int if_due, char *summary,
+    size_t summarysz)
 {
 	summary[0] = '\0';
 	if (strcmp(name, "piece_sync") == 0)
-		return run_piece_sync(db, cfg, host, summary, summarysz);
+		return run_piece_sync(db, cfg, host, if_due, summary,
+		    summarysz);
 	if (strcmp(name, "oauth2_refresh") == 0 && keys != NULL)
-		return run_refresh_sweep(db, cfg, keys, host, summary,
+		return run_refresh_sweep(db, cfg, keys, host, if_due, summary,
 		    summarysz);
 	return -1;
 }
@@ -365,13 +421,13 @@ jobs_main(const struct config *cfg)
 		if (!jobs_quit && cfg->sync_interval > 0 &&
 		    time(NULL) >= next) {
 			out = db_ensure(db) == 0 ? run_piece_sync(db, cfg,
-			    host, summary, sizeof(summary)) : JOB_FAILED;
+			    host, 0, summary, sizeof(summary)) : JOB_FAILED;
 			next = next_run(out, &fails, cfg->sync_interval);
 		}
 		if (!jobs_quit && cfg->refresh_interval > 0 &&
 		    time(NULL) >= nextr) {
 			out = db_ensure(db) == 0 ? run_refresh_sweep(db, cfg,
-			    &keys, host, summary, sizeof(summary)) :
+			    &keys, host, 0, summary, sizeof(summary)) :
 			    JOB_FAILED;
 			nextr = next_run(out, &failsr, cfg->refresh_interval);
 		}

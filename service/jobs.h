@@ -20,13 +20,14 @@ struct keyring;
 enum job_outcome {
 	JOB_OK,
 	JOB_FAILED,
-	JOB_BUSY		/* another host holds the job's lock */
+	JOB_BUSY,		/* another host holds the job's lock */
+	JOB_NOT_DUE		/* if_due: its last run is too recent */
 };
 
 void	jobs_main(const struct config *) __attribute__((noreturn));
 double	job_now(void);
 void	job_host(const struct config *, char *, size_t);
 int	jobs_run(const char *, struct db *, const struct config *,
-	    struct keyring *, const char *, char *, size_t);
+	    struct keyring *, const char *, int, char *, size_t);
 
 #endif

@@ -50,7 +50,7 @@ static const struct cmd {
 	    "import-activepieces --file=EXPORT.json --owner=ID|EMAIL "
 	    "[--dry-run]" },
 	{ "check",	cmd_check,	"check [--socket=PATH]" },
-	{ "jobs",	cmd_jobs,	"jobs status | run piece_sync|oauth2_refresh" },
+	{ "jobs",	cmd_jobs,	"jobs status | run [--if-due] piece_sync|oauth2_refresh" },
 	{ "events",	cmd_events,
 	    "events list [--after ID] [--limit N] [--state "
 	    "pending|delivered|failed]\n"

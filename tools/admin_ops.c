@@ -288,14 +288,16 @@ print_job(json_object *jobs, const char *name, int interval)
 		printf("next: unknown\n");
 }
 
-/* jobs status: the last run, result and next run of every job. */
 /*
- * jobs run NAME: runs the job now, under its lock, recorded as the job
- * runner records it (this host's name).  Exit 0 when it succeeded, 1
- * when it failed or another host was running it.
+ * jobs run [--if-due] NAME: runs the job now, under its lock, recorded as
+ * the job runner records it (this host's name).  With --if-due (a cron
+ * line, where no master runs the jobs) only when its interval has passed
+ * since its last run on any host.  Exit 0 when it succeeded (with
+ * --if-due also when it was not due or another host was running it), 1
+ * when it failed or, without --if-due, another host was running it.
  */
 static int
-jobs_run_now(const char *name)
+jobs_run_now(const char *name, int if_due)
 {
 	struct keyring	 kr;
 	struct db	*db;
@@ -313,14 +315,15 @@ jobs_run_now(const char *name)
 	}
 	job_host(&admin_cfg, host, sizeof(host));
 	db = admin_open_db();
-	out = jobs_run(name, db, &admin_cfg, &kr, host, summary,
+	out = jobs_run(name, db, &admin_cfg, &kr, host, if_due, summary,
 	    sizeof(summary));
-	printf("%s: %s: %s\n", name, out == JOB_OK ? "ok" : out == JOB_BUSY ?
-	    "not run" : "FAILED", summary);
+	printf("%s: %s: %s\n", name, out == JOB_OK ? "ok" : out == JOB_BUSY ||
+	    out == JOB_NOT_DUE ? "not run" : "FAILED", summary);
 	egress_cleanup();
 	db_free(db);
 	keyring_free(&kr);
-	return out == JOB_OK ? 0 : 1;
+	return out == JOB_OK || out == JOB_NOT_DUE ||
+	    (if_due && out == JOB_BUSY) ? 0 : 1;
 }
 
 int
@@ -332,9 +335,13 @@ cmd_jobs(int argc, char **argv)
 	char		*json;
 
 	if (argc == 3 && strcmp(argv[1], "run") == 0)
-		return jobs_run_now(argv[2]);
+		return jobs_run_now(argv[2], 0);
+	if (argc == 4 && strcmp(argv[1], "run") == 0 &&
+	    strcmp(argv[2], "--if-due") == 0)
+		return jobs_run_now(argv[3], 1);
 	if (argc != 2 || strcmp(argv[1], "status") != 0)
-		admin_usage(EX_USAGE, "jobs: %s: expected status or run NAME",
+		admin_usage(EX_USAGE, "jobs: %s: expected status or run "
+		    "[--if-due] NAME",
 		    argc > 1 ? argv[1] : "nothing");
 	db = admin_open_db();
 	arena_init(&a, 1024 * 1024);

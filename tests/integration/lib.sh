@@ -154,7 +154,8 @@ SECRET_RE='ap[ks]_[0-9a-z]{21}_[A-Za-z0-9_-]{20,}|Bearer [A-Za-z0-9]|at-[0-9]{13
 # text (text_clean).
 done_testing() {
 	answers_check
-	for f in "$TMP/app.log" "$TMP"/nginx*.log; do
+	for f in "$TMP/app.log" "$TMP"/nginx*.log "$TMP"/apache*.log \
+	    "$TMP"/lighttpd*.log; do
 		[ -f "$f" ] || continue
 		text_clean "$f" || fail "$(basename "$f") is valid UTF-8 without NUL"
 		if grep -Eq "$SECRET_RE" "$f"; then
@@ -345,8 +346,21 @@ answer_clean() {
 	    fail "the answer to $1 is valid UTF-8 without NUL: $(head -c 200 "$TMP/body" | od -c | head -n 3)"
 }
 
-# http METHOD PATH [BODY] [curl options...]: through nginx.  Sets STATUS,
-# writes the body to $TMP/body and the headers to $TMP/headers.
+# _hcurl PATH [curl options...]: curl to nginx's socket, or to HTTP_URL
+# (http://127.0.0.1:PORT) when a test serves through another web server.
+_hcurl() {
+	_hu=$1
+	shift
+	if [ -n "${HTTP_URL:-}" ]; then
+		curl "$@" "$HTTP_URL$_hu"
+	else
+		curl --unix-socket "$TMP/http.sock" "$@" "http://localhost$_hu"
+	fi
+}
+
+# http METHOD PATH [BODY] [curl options...]: through nginx (or HTTP_URL).
+# Sets STATUS, writes the body to $TMP/body and the headers to
+# $TMP/headers.
 http() {
 	_hm=$1 _hp=$2
 	shift 2
@@ -357,16 +371,15 @@ http() {
 	_hct="Content-Type: application/json"
 	case "$*" in *Content-Type:*) _hct="X-No-Default: 1" ;; esac
 	if [ -n "$_hb" ]; then
-		STATUS=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
-		    --unix-socket "$TMP/http.sock" -X "$_hm" \
-		    -H "$_hct" --data-binary "$_hb" "$@" \
-		    "http://localhost$_hp")
+		STATUS=$(_hcurl "$_hp" -sS -o "$TMP/body" -D "$TMP/headers" \
+		    -w '%{http_code}' -X "$_hm" \
+		    -H "$_hct" --data-binary "$_hb" "$@")
 	elif [ "$_hm" = HEAD ]; then
-		STATUS=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
-		    --unix-socket "$TMP/http.sock" --head "$@" "http://localhost$_hp")
+		STATUS=$(_hcurl "$_hp" -sS -o "$TMP/body" -D "$TMP/headers" \
+		    -w '%{http_code}' --head "$@")
 	else
-		STATUS=$(curl -sS -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' \
-		    --unix-socket "$TMP/http.sock" -X "$_hm" "$@" "http://localhost$_hp")
+		STATUS=$(_hcurl "$_hp" -sS -o "$TMP/body" -D "$TMP/headers" \
+		    -w '%{http_code}' -X "$_hm" "$@")
 	fi
 	answer_clean "$_hm $_hp"
 	answer_record "$_hm" "$_hp"
@@ -509,4 +522,62 @@ fake_start() {
 	while [ ! -s "$TMP/fake.port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 	FAKE_PORT=$(cat "$TMP/fake.port" 2>/dev/null)
 	[ -n "$FAKE_PORT" ] || { echo "the fake server did not start"; exit 1; }
+}
+
+# home_install: the shared-hosting install, as this unprivileged user:
+# ./configure --prefix=$HOME/apconn && make install, with HOME the test's
+# $TMP/home; then the account's configuration file there (mode 0600:
+# the database and the key ring), and FCGI, ADMIN and PREFIX naming the
+# installed programs.  DATABASE_URL and APCONN_KEYS leave the
+# environment, so that every program reads them from that file.
+home_install() {
+	HOME="$TMP/home"
+	export HOME
+	mkdir -p "$HOME" "$TMP/build"
+	if ! (cd "$TMP/build" &&
+	    "$top_srcdir/configure" -q --prefix="$HOME/apconn" >"$TMP/configure.log" 2>&1 &&
+	    make -j2 >"$TMP/make.log" 2>&1 && make install >"$TMP/install.log" 2>&1); then
+		tail -n 20 "$TMP/configure.log" "$TMP/make.log" "$TMP/install.log"
+		echo "configure --prefix=\$HOME/apconn && make install failed"
+		exit 1
+	fi
+	PREFIX="$HOME/apconn"
+	FCGI="$PREFIX/bin/apconn-fcgi" ADMIN="$PREFIX/bin/apconn-admin"
+	CONF="$PREFIX/etc/apconn/apconn.conf"
+	_hk=$APCONN_KEYS _hd=$DATABASE_URL
+	unset APCONN_KEYS DATABASE_URL APCONN_SYNC_INTERVAL APCONN_REFRESH_INTERVAL
+	DATABASE_URL=$_hd	# psql_q's, no longer exported
+	{
+		echo "DATABASE_URL = $_hd"
+		echo "APCONN_KEYS = $_hk"
+		echo "APCONN_PUBLIC_URL = http://localhost:8080"
+	} >"$CONF"
+	chmod 600 "$CONF"
+}
+
+# free_port: a port nothing on 127.0.0.1 answers on, in HTTP_PORT.
+free_port() {
+	_fp=0
+	while :; do
+		HTTP_PORT=$(( (($$ + _fp * 7919) % 20000) + 30000 ))
+		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$HTTP_PORT/" || return 0
+		_fp=$((_fp + 1))
+		[ $_fp -lt 20 ] || { echo "no free port"; exit 1; }
+	done
+}
+
+# wait_http URL: up to 10 s for a web server to answer (any status).
+wait_http() {
+	_wn=0
+	until curl -s -o /dev/null --max-time 1 "$1"; do
+		_wn=$((_wn + 1))
+		[ $_wn -lt 100 ] || return 1
+		sleep 0.1
+	done
+}
+
+# fcgi_pids PATTERN: the pids of this test's installed apconn-fcgi
+# processes whose command line matches PATTERN (after the program).
+fcgi_pids() {
+	pgrep -f "^$FCGI${1:-}" | sort
 }

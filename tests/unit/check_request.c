@@ -325,6 +325,11 @@ START_TEST(test_req_init_defaults)
 	static const char *const env2[] = {
 		"REQUEST_METHOD=BREW", "SCRIPT_NAME=/api/s", NULL
 	};
+	/* Apache's mod_fcgid and lighttpd split the path. */
+	static const char *const env3[] = {
+		"SCRIPT_NAME=/api", "PATH_INFO=/pieces/@activepieces/piece-slack",
+		NULL
+	};
 
 	ck_assert_int_eq(req_init(&tr, &ta, ENVP(env1)), 0);
 	ck_assert_uint_eq(tr.method, 0);
@@ -340,6 +345,9 @@ START_TEST(test_req_init_defaults)
 	ck_assert_ptr_null(tr.if_none_match);
 	ck_assert_ptr_null(tr.remote_addr);
 	ck_assert(is_lower_hex(tr.id, 32));
+
+	ck_assert_int_eq(req_init(&tr, &ta, ENVP(env3)), 0);
+	ck_assert_str_eq(tr.path, "/api/pieces/@activepieces/piece-slack");
 
 	ck_assert_int_eq(req_init(&tr, &ta, ENVP(env2)), 0);
 	ck_assert_uint_eq(tr.method, 0);

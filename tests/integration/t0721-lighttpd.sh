@@ -1,0 +1,164 @@
+#!/bin/sh
+# Shared hosting under lighttpd (mod_fastcgi spawning the workers), as
+# an unprivileged account: the install in $HOME/apconn, the account's
+# configuration there, lighttpd running the installed configuration
+# (contrib/hosting/lighttpd.conf) and starting, restarting and stopping
+# the workers itself.  The API through it (health, sessions, the list,
+# an upsert, the OAuth2 callback, the executor's resolution), the
+# Authorization header, the JSON errors lighttpd answers itself, a worker
+# killed mid-request (no half-written row, no open transaction, a new
+# process in its place), the cold start (under 100 ms), and a clean stop.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+command -v lighttpd >/dev/null 2>&1 || { echo "SKIP: lighttpd not installed"; exit 77; }
+
+pg_db
+home_install
+"$ADMIN" migrate >"$TMP/migrate.log" 2>&1
+check "the installed apconn-admin migrates the host's database (the home's configuration)" test $? = 0
+seed_pieces
+mkdir -p "$PREFIX/var/run/apconn" "$TMP/lighttpd/www"
+free_port
+cat >"$TMP/lighttpd/lighttpd.conf" <<EOF
+server.port = $HTTP_PORT
+server.bind = "127.0.0.1"
+server.document-root = "$TMP/lighttpd/www"
+server.pid-file = "$TMP/lighttpd/lighttpd.pid"
+server.errorlog = "$TMP/lighttpd-error.log"
+include "$PREFIX/share/apconn/hosting/lighttpd.conf"
+EOF
+lighttpd -tt -f "$TMP/lighttpd/lighttpd.conf" >"$TMP/lighttpd-test.log" 2>&1
+check "lighttpd accepts the installed configuration" test $? = 0
+HTTP_URL="http://127.0.0.1:$HTTP_PORT"
+
+# lighttpd_up: starts lighttpd and asks for /api/health at once; COLD is
+# the milliseconds from lighttpd's start to that first answer.
+lighttpd_up() {
+	_t0=$(date +%s%N)
+	lighttpd -D -f "$TMP/lighttpd/lighttpd.conf" >>"$TMP/lighttpd.log" 2>&1 &
+	LIGHTTPD_PID=$!
+	PIDS="$PIDS $LIGHTTPD_PID"
+	_n=0
+	until curl -s -o "$TMP/body" "$HTTP_URL/api/health" || [ $_n -gt 500 ]; do
+		_n=$((_n + 1))
+	done
+	COLD=$(( ($(date +%s%N) - _t0) / 1000000 ))
+}
+lighttpd_up
+echo "# cold start (lighttpd started, six workers spawned, first answer): $COLD ms"
+check "started cold, lighttpd and its workers answer the first request within 100 ms ($COLD ms)" \
+    test "$COLD" -lt 100
+check "lighttpd started the main pool (4) and the outbound pool (2)" \
+    test "$(fcgi_pids ' --pool main' | wc -l) $(fcgi_pids ' --pool outbound' | wc -l)" = "4 2"
+
+http GET /api/health
+expect_status 200 "health through lighttpd"
+expect_json .database ok "... with the database"
+# lighttpd wants a length on a POST (411 otherwise): browsers send one.
+http POST /api/auth/anonymous '' -H 'Content-Length: 0'
+expect_status 201 "an anonymous session"
+u=$(new_user hosted@example.com)
+k=$(new_key "$u" connections:read,connections:write,workflows:read,workflows:write)
+x=$(new_key "$(new_user executor@example.com)" executor)
+as "$k" GET /api/app-connections
+expect_status 200 "the Authorization header reaches the workers"
+as "$k" POST /api/app-connections '{"externalId":"ai","displayName":"AI","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"sk-hosted-2"}}'
+expect_status 201 "an upsert"
+cid=$(jq -r .id "$TMP/body")
+check "... answered by the outbound pool" \
+    grep -q "apconn-fcgi-outbound\[[0-9]*\] info [0-9a-f]* POST /api/app-connections 201" "$TMP"/lighttpd*.log
+as "$k" GET /api/app-connections
+expect_json '.data | length' 1 "the list shows it"
+check "... answered by the main pool" \
+    grep -q "apconn-fcgi\[[0-9]*\] info [0-9a-f]* GET /api/app-connections 200" "$TMP"/lighttpd*.log
+as "$k" GET "/api/app-connections/$cid"
+expect_json .externalId ai "one connection"
+http GET "/api/app-connections/oauth2/callback?code=c&state=0123456789abcdef"
+expect_status 400 "the OAuth2 callback refuses a state it never issued"
+expect_json .status error "... in the original's shape"
+nodes='[{"id":"n1","type":"action","data":{"label":"Ask","config":{"actionType":"openai/ask","auth":"{{connections['"'"'ai'"'"']}}"}}}]'
+as "$k" POST /api/workflows/create "{\"name\":\"Hosted\",\"nodes\":$nodes,\"edges\":[]}"
+expect_status 200 "a workflow referencing it"
+wf=$(jq -r .id "$TMP/body")
+as "$x" GET "/api/workflows/$wf/connections/ai"
+expect_status 200 "the executor's resolution"
+expect_json .value.secret_text sk-hosted-2 "... hands out the credential"
+http GET /api/pieces/%40activepieces%2Fpiece-openai
+expect_json .name openai "a full piece name with an encoded slash reaches the right route"
+
+head -c 1100000 /dev/zero | tr '\0' x >"$TMP/big"
+as "$k" POST /api/app-connections "@$TMP/big"
+expect_error 413 payload_too_large "a body over 1 MiB: lighttpd's 413"
+check "... as application/json" sh -c "grep -qi '^content-type: application/json' '$TMP/headers'"
+http GET /no-such-file
+expect_error 404 not_found "a path outside the API: lighttpd's 404"
+http GET /connections/
+expect_status 200 "the connections page"
+check "... as HTML with its Content-Security-Policy" \
+    sh -c "grep -qi '^content-type: text/html' '$TMP/headers' && grep -qi \"^content-security-policy: default-src 'self'\" '$TMP/headers'"
+
+# A worker killed in the middle of a write (see t0720).
+psql -X -q -d "$DATABASE_URL" -c "BEGIN; LOCK TABLE apconn.workflow_connection_ref IN SHARE MODE; SELECT pg_sleep(3); COMMIT" >/dev/null 2>&1 &
+LOCKER=$!
+sleep 0.3
+curl -s -o "$TMP/patch.body" -D "$TMP/patch.headers" -w '%{http_code}' -X PATCH \
+    -H "Authorization: Bearer $k" -H 'Content-Type: application/json' \
+    --data-binary "{\"name\":\"Half written\",\"nodes\":$nodes,\"edges\":[]}" \
+    "$HTTP_URL/api/workflows/$wf" >"$TMP/patch.status" &
+PATCHER=$!
+n=0
+until [ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'apconn' AND wait_event_type = 'Lock'")" = 1 ] ||
+    [ $n -gt 40 ]; do sleep 0.05; n=$((n + 1)); done
+check "a worker's transaction waits on the lock, mid-write" test $n -le 40
+before=$(fcgi_pids ' --pool main' | tr '\n' ' ')
+kill -9 $before
+wait $PATCHER
+STATUS=$(cat "$TMP/patch.status")
+cp "$TMP/patch.body" "$TMP/body"
+cp "$TMP/patch.headers" "$TMP/headers"
+answer_clean "PATCH /api/workflows/$wf"
+answer_record PATCH "/api/workflows/$wf"
+check "the request in flight is answered by lighttpd ($STATUS)" sh -c "[ '$STATUS' = 502 ] || [ '$STATUS' = 503 ] || [ '$STATUS' = 500 ]"
+expect_json '.code|type' string "... in the API's error shape"
+wait $LOCKER
+n=0
+until [ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'apconn' AND (state LIKE 'idle in transaction%' OR wait_event_type = 'Lock')")" = 0 ] ||
+    [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
+check "no backend is left idle in transaction or waiting" test $n -le 50
+check "the killed transaction left nothing: the workflow keeps its name" \
+    test "$(psql_q "SELECT name FROM apconn.workflows WHERE id = '$wf'")" = Hosted
+n=0
+until [ "$(fcgi_pids ' --pool main' | wc -l)" = 4 ] || [ $n -gt 50 ]; do
+	curl -s -o /dev/null "$HTTP_URL/api/health"
+	sleep 0.1
+	n=$((n + 1))
+done
+after=$(fcgi_pids ' --pool main' | tr '\n' ' ')
+same=0
+for p in $after; do
+	case " $before " in *" $p "*) same=$((same + 1)) ;; esac
+done
+check "lighttpd replaced the killed workers (before: $before; now: $after)" \
+    test "$(echo $after | wc -w) $same" = "4 0"
+http GET /api/health
+expect_status 200 "... which answer"
+
+# Stopping lighttpd stops the workers (SIGTERM) and closes their sessions.
+kill "$LIGHTTPD_PID"
+wait "$LIGHTTPD_PID" 2>/dev/null
+n=0
+while [ -n "$(fcgi_pids)" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+check "stopping lighttpd stops every worker" test -z "$(fcgi_pids)"
+n=0
+until [ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'apconn'")" = 0 ] ||
+    [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
+check "... and every database session ends with them" test $n -le 50
+
+# Cold again, now that the catalogue and the credentials are in place.
+lighttpd_up
+echo "# cold start, second time: $COLD ms"
+check "a second cold start answers within 100 ms ($COLD ms)" test "$COLD" -lt 100
+as "$k" GET /api/app-connections
+expect_json '.data | length' 1 "the data survived every kill"
+
+done_testing
