@@ -58,7 +58,8 @@ static const struct cmd {
 	    "  events endpoints [list]\n"
 	    "  events endpoints add URL [--types TYPE,...]  (the secret on "
 	    "standard input)\n"
-	    "  events endpoints enable|disable|delete ID" },
+	    "  events endpoints enable|disable|delete ID\n"
+	    "  events deliver [--for SECONDS]" },
 	{ "import-workflow-builder", cmd_import_workflow_builder,
 	    "import-workflow-builder --from=CONNINFO [--dry-run]" },
 	{ NULL, NULL, NULL }

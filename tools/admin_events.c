@@ -5,17 +5,24 @@
  *   events endpoints [list]
  *   events endpoints add URL [--types TYPE,...]  (the secret on stdin)
  *   events endpoints enable|disable|delete ID
- * The job process delivers; these commands only look and queue.
+ *   events deliver [--for SECONDS]
+ * The job process delivers; these commands look and queue, but for
+ * deliver, which does the job process's work where none runs.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "../fcgi/arena.h"
+#include "../fcgi/cfg.h"
+#include "../fcgi/egress.h"
+#include "../service/events.h"
 #include "../db/db.h"
 #include "../db/seal.h"
 #include "../db/token.h"
@@ -276,6 +283,68 @@ events_endpoints(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * events deliver [--for SECONDS]: publishes the events recorded since the
+ * last pass and delivers those due, as the job process does each second:
+ * one pass, or (--for) a pass a second for that long.  This is how events
+ * reach pollers and webhooks where no master runs the job process (a
+ * cron line a minute under shared hosting, --for 55).  Safe beside a job
+ * process or another deliver: publication takes its lock, deliveries are
+ * taken FOR UPDATE SKIP LOCKED.  Exit 1 when the database failed.
+ */
+static int
+events_deliver(int argc, char **argv)
+{
+	struct keyring		 kr;
+	struct events_tally	 t, sum;
+	struct db		*db;
+	char			 err[256];
+	long			 secs = 0;
+	time_t			 end;
+	int			 k, ret = 0;
+
+	for (k = 2; k < argc; k++) {
+		if (strcmp(argv[k], "--for") == 0 && k + 1 < argc &&
+		    digits(argv[k + 1]) && atol(argv[k + 1]) <= 3600)
+			secs = atol(argv[++k]);
+		else
+			admin_usage(EX_USAGE, "events deliver: %s: unknown "
+			    "option or bad value (--for SECONDS, at most 3600)",
+			    argv[k]);
+	}
+	admin_load_keys(&kr);
+	if (egress_init(admin_cfg.outbound_allow, err, sizeof(err)) == -1) {
+		fprintf(stderr, "apconn-admin: %s\n", err);
+		keyring_free(&kr);
+		return 1;
+	}
+	db = admin_open_db();
+	memset(&sum, 0, sizeof(sum));
+	end = time(NULL) + secs;
+	for (;;) {
+		if (events_run(db, &admin_cfg, &kr, &t) == -1) {
+			fprintf(stderr, "apconn-admin: events deliver: the "
+			    "database failed\n");
+			ret = 1;
+			break;
+		}
+		sum.published += t.published;
+		sum.delivered += t.delivered;
+		sum.retried += t.retried;
+		sum.failed += t.failed;
+		if (time(NULL) >= end)
+			break;
+		sleep(1);
+	}
+	printf("events: %lu published, %lu delivered, %lu to retry, "
+	    "%lu failed\n", sum.published, sum.delivered, sum.retried,
+	    sum.failed);
+	egress_cleanup();
+	db_free(db);
+	keyring_free(&kr);
+	return ret;
+}
+
 int
 cmd_events(int argc, char **argv)
 {
@@ -285,5 +354,8 @@ cmd_events(int argc, char **argv)
 		return events_replay(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "endpoints") == 0)
 		return events_endpoints(argc, argv);
-	admin_usage(EX_USAGE, "events: expected list, replay or endpoints");
+	if (argc >= 2 && strcmp(argv[1], "deliver") == 0)
+		return events_deliver(argc, argv);
+	admin_usage(EX_USAGE, "events: expected list, replay, endpoints or "
+	    "deliver");
 }

@@ -115,6 +115,16 @@ as "$x" GET "/api/workflows/$wf/connections/ai"
 expect_status 200 "the executor's resolution (outbound pool)"
 expect_json .value.secret_text sk-hosted-1 "... hands out the credential"
 
+# No master runs the job process here: apconn-admin events deliver (a
+# cron line) publishes the events, and pollers see them.
+as "$k" GET /api/events
+expect_json '.data | length' 0 "no event is published while nothing runs the jobs"
+check "apconn-admin events deliver publishes what was recorded" \
+    sh -c "'$ADMIN' events deliver | grep -Eq '^events: [1-9][0-9]* published'"
+as "$k" GET /api/events
+expect_json '[.data[] | select(.externalId == "ai") | .type] | index("connection.created") != null' true \
+    "... and a poller sees the connection's creation"
+
 # Errors Apache answers itself: JSON in the API's shape.
 head -c 1100000 /dev/zero | tr '\0' x >"$TMP/big"
 as "$k" POST /api/app-connections "@$TMP/big"
