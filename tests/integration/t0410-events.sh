@@ -3,7 +3,8 @@
 # delivered to a webhook receiver, signed (the receiver and openssl both
 # verify), in order per connection; a receiver that answers 500 gets the
 # event once it recovers; one that is down across a restart of apconn
-# still gets everything, in order; a delivery given up is kept as failed
+# still gets everything, in order, and so does one down while its master
+# stops and another host's takes over; a delivery given up is kept as failed
 # and replayed by apconn-admin; callers may poll GET /api/events; a
 # forced refresh answers the new status; no event or log line holds a
 # secret.
@@ -180,6 +181,30 @@ app_start 2 --outbound-workers 2
 hook_start "$HOOK_PORT"
 check "a receiver down across a restart gets the 3 events" wait_delivered $((before + 3)) /a
 check "... in order" test "$(ok200 /a | tail -n 3 | jq -r .body | jq -r .type | tr '\n' ' ')" = "connection.created connection.credentials_updated connection.deleted "
+
+# A master on another host takes over: host-b runs beside this one; this
+# one stops while the receiver is down; host-b's job process delivers.
+APCONN_HOST_NAME=host-b "$FCGI" --listen "unix:$TMP/b.sock" --workers 1 \
+    --outbound-listen "unix:$TMP/b-out.sock" --outbound-workers 1 \
+    >>"$TMP/app-b.log" 2>&1 &
+B_PID=$!
+PIDS="$PIDS $B_PID"
+wait_for_socket "$TMP/b.sock"
+kill "$HOOK_PID"
+wait "$HOOK_PID" 2>/dev/null
+before=$(ok200 /a | wc -l)
+as "$k" POST /api/app-connections '{"externalId":"moved","displayName":"Moved","pieceName":"openai","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"sk-typed-secret-6"}}'
+as "$k" POST "/api/app-connections/$(jq -r .id "$TMP/body")" '{"config":{"secret_text":"sk-typed-secret-7"}}'
+sleep 2
+kill "$APP_PID"
+wait "$APP_PID" 2>/dev/null
+hook_start "$HOOK_PORT"
+check "with its master stopped, another host's delivers the 2 events" wait_delivered $((before + 2)) /a
+check "... in order" test "$(ok200 /a | tail -n 2 | jq -r .body | jq -r .type | tr '\n' ' ')" = "connection.created connection.credentials_updated "
+check "... host-b's job process delivered them" grep -Eq 'events: [0-9]+ published, [1-9][0-9]* delivered' "$TMP/app-b.log"
+kill "$B_PID"
+wait "$B_PID" 2>/dev/null
+app_start 2 --outbound-workers 2
 
 # Given up after APCONN_EVENT_RETRY_FOR, kept as failed, replayed.
 n=0

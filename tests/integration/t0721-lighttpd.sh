@@ -10,7 +10,9 @@
 # process in its place), the cold start (under 100 ms), and a clean stop.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-command -v lighttpd >/dev/null 2>&1 || { echo "SKIP: lighttpd not installed"; exit 77; }
+for tool in lighttpd spawn-fcgi cgi-fcgi; do
+	command -v $tool >/dev/null 2>&1 || { echo "SKIP: $tool not installed"; exit 77; }
+done
 
 pg_db
 home_install
@@ -45,6 +47,36 @@ lighttpd_up() {
 	COLD=$(( ($(date +%s%N) - _t0) / 1000000 ))
 	WORKER_COLD=$(worker_cold)
 }
+# spawn_cold: a worker started as lighttpd starts one (the installed
+# program, "bin-path"'s arguments, the socket on its standard input, the
+# home's configuration) with a request already waiting: SPAWN_ALL the
+# milliseconds from its socket (made just before it is forked) to the
+# answer, three times, SPAWN_COLD
+# their median.  lighttpd's own start, which spawns all six processes
+# one after the other before it listens, is measured apart.
+spawn_cold() {
+	SPAWN_ALL=
+	for _i in 1 2 3; do
+		rm -f "$TMP/cold.sock" "$TMP/cold.pid"
+		# spawn-fcgi makes the socket, forks the worker, then waits
+		# 100 ms to see it live: the clock starts with the socket.
+		APCONN_CONFIG="$CONF" spawn-fcgi -s "$TMP/cold.sock" \
+		    -P "$TMP/cold.pid" -- "$FCGI" --pool main >/dev/null 2>&1 &
+		_sp=$!
+		until [ -S "$TMP/cold.sock" ] || ! kill -0 $_sp 2>/dev/null; do :; done
+		_t0=$(date +%s%N)
+		REQUEST_METHOD=GET DOCUMENT_URI=/api/health \
+		    REQUEST_URI=/api/health QUERY_STRING= \
+		    cgi-fcgi -bind -connect "$TMP/cold.sock" </dev/null \
+		    >"$TMP/cold.out" 2>&1
+		SPAWN_ALL="$SPAWN_ALL $(( ($(date +%s%N) - _t0) / 1000000 ))"
+		grep -q '^Status: 200' "$TMP/cold.out" || SPAWN_ALL="$SPAWN_ALL(not 200)"
+		wait $_sp
+		kill "$(cat "$TMP/cold.pid")" 2>/dev/null
+	done
+	SPAWN_COLD=$(echo $SPAWN_ALL | tr ' ' '\n' | sort -n | sed -n 2p)
+}
+
 # worker_cold: of this lighttpd's worker that answered the first
 # /api/health, the milliseconds from its start (its "single main worker"
 # line) to that answer (its request's line), by the log's timestamps: the
@@ -62,9 +94,11 @@ worker_cold() {
 	    END { if (!done) print 9999 }'
 }
 lighttpd_up
-echo "# cold start: the worker's first answer $WORKER_COLD ms after its start; lighttpd's start (six workers spawned) to that answer $COLD ms"
-check "a worker started cold answers its first request within 100 ms ($WORKER_COLD ms)" \
-    test "$WORKER_COLD" -lt 100
+echo "# cold start through lighttpd: the answering worker's first answer $WORKER_COLD ms after its start, $COLD ms after lighttpd's (six workers spawned one after the other)"
+spawn_cold
+echo "# cold start of a worker as lighttpd starts it, a request waiting: ms$SPAWN_ALL, median $SPAWN_COLD"
+check "a worker started cold answers its first request within 100 ms (median $SPAWN_COLD ms of$SPAWN_ALL)" \
+    test "$SPAWN_COLD" -lt 100
 check "lighttpd started the main pool (4) and the outbound pool (2)" \
     test "$(fcgi_pids ' --pool main' | wc -l) $(fcgi_pids ' --pool outbound' | wc -l)" = "4 2"
 
@@ -173,8 +207,11 @@ check "... and every database session ends with them" test $n -le 50
 
 # Cold again, now that the catalogue and the credentials are in place.
 lighttpd_up
-echo "# cold start, second time: the worker's first answer $WORKER_COLD ms after its start; $COLD ms from lighttpd's start"
-check "a second cold start answers within 100 ms of the worker's start ($WORKER_COLD ms)" test "$WORKER_COLD" -lt 100
+echo "# cold start through lighttpd, second time: $WORKER_COLD ms after the worker's start, $COLD ms after lighttpd's"
+spawn_cold
+echo "# cold start of a worker, now that the database holds data: ms$SPAWN_ALL, median $SPAWN_COLD"
+check "... and again with the catalogue and the credentials in place (median $SPAWN_COLD ms of$SPAWN_ALL)" \
+    test "$SPAWN_COLD" -lt 100
 as "$k" GET /api/app-connections
 expect_json '.data | length' 1 "the data survived every kill"
 
