@@ -532,6 +532,10 @@ async function scenarios(browser) {
 	ok(await until(page, () => /Updated the credentials of “OpenAI prod”/
 	    .test(document.getElementById('notice').textContent)),
 	    'the update is saved');
+	/* The list is read again after the notice: wait for the new row. */
+	await until(page, (id) => Array.from(document.querySelectorAll(
+	    '#list > li.conn')).some((l) => l.dataset.id === id &&
+	    l.classList.contains('highlight')), prodBefore.id);
 	info = await rowInfo(page, 'OpenAI prod');
 	ok(info && info.id === prodBefore.id && info.status === 'ACTIVE' &&
 	    info.highlighted, 'the same connection, still ACTIVE',
