@@ -576,6 +576,44 @@ wait_http() {
 	done
 }
 
+# kill_mid_write SERVER TOKEN WF NODES NAME: PATCHes workflow WF (named
+# NAME) through $HTTP_URL while its references are locked, so that the
+# statement waits inside its transaction; SIGKILLs the main pool (their
+# pids in KILLED) and releases the lock.  Checks that SERVER answers the
+# request in the API's error shape, that no backend is left idle in
+# transaction or waiting, and that the workflow keeps NAME.
+kill_mid_write() {
+	psql -X -q -d "$DATABASE_URL" -c "BEGIN; LOCK TABLE apconn.workflow_connection_ref IN SHARE MODE; SELECT pg_sleep(3); COMMIT" >/dev/null 2>&1 &
+	_kl=$!
+	sleep 0.3
+	curl -s -o "$TMP/patch.body" -D "$TMP/patch.headers" -w '%{http_code}' -X PATCH \
+	    -H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
+	    --data-binary "{\"name\":\"Half written\",\"nodes\":$4,\"edges\":[]}" \
+	    "$HTTP_URL/api/workflows/$3" >"$TMP/patch.status" &
+	_kp=$!
+	_kn=0
+	until [ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'apconn' AND wait_event_type = 'Lock'")" = 1 ] ||
+	    [ $_kn -gt 40 ]; do sleep 0.05; _kn=$((_kn + 1)); done
+	check "a worker's transaction waits on the lock, mid-write" test $_kn -le 40
+	KILLED=$(fcgi_pids ' --pool main' | tr '\n' ' ')
+	kill -9 $KILLED
+	wait $_kp
+	STATUS=$(cat "$TMP/patch.status")
+	cp "$TMP/patch.body" "$TMP/body"
+	cp "$TMP/patch.headers" "$TMP/headers"
+	answer_clean "PATCH /api/workflows/$3"
+	answer_record PATCH "/api/workflows/$3"
+	check "the request in flight is answered by $1 ($STATUS)" sh -c "[ '$STATUS' = 500 ] || [ '$STATUS' = 502 ] || [ '$STATUS' = 503 ]"
+	expect_json '.code|type' string "... in the API's error shape"
+	wait $_kl
+	_kn=0
+	until [ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'apconn' AND (state LIKE 'idle in transaction%' OR wait_event_type = 'Lock')")" = 0 ] ||
+	    [ $_kn -gt 50 ]; do sleep 0.1; _kn=$((_kn + 1)); done
+	check "no backend is left idle in transaction or waiting" test $_kn -le 50
+	check "the killed transaction left nothing: the workflow keeps its name" \
+	    test "$(psql_q "SELECT name FROM apconn.workflows WHERE id = '$3'")" = "$5"
+}
+
 # fcgi_pids PATTERN: the pids of this test's installed apconn-fcgi
 # processes whose command line matches PATTERN (after the program).
 fcgi_pids() {

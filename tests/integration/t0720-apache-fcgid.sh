@@ -139,35 +139,7 @@ check "... with its Content-Security-Policy" sh -c "grep -qi \"^content-security
 # A worker killed in the middle of a write: PATCH a workflow while its
 # references are locked (the statement waits inside the transaction),
 # SIGKILL the main pool, release the lock.
-psql -X -q -d "$DATABASE_URL" -c "BEGIN; LOCK TABLE apconn.workflow_connection_ref IN SHARE MODE; SELECT pg_sleep(3); COMMIT" >/dev/null 2>&1 &
-LOCKER=$!
-sleep 0.3
-curl -s -o "$TMP/patch.body" -D "$TMP/patch.headers" -w '%{http_code}' -X PATCH \
-    -H "Authorization: Bearer $k" -H 'Content-Type: application/json' \
-    --data-binary "{\"name\":\"Half written\",\"nodes\":$nodes,\"edges\":[]}" \
-    "$HTTP_URL/api/workflows/$wf" >"$TMP/patch.status" &
-PATCHER=$!
-n=0
-until [ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'apconn' AND wait_event_type = 'Lock'")" = 1 ] ||
-    [ $n -gt 40 ]; do sleep 0.05; n=$((n + 1)); done
-check "a worker's transaction waits on the lock, mid-write" test $n -le 40
-killed=$(fcgi_pids ' --pool main')
-kill -9 $killed
-wait $PATCHER
-STATUS=$(cat "$TMP/patch.status")
-cp "$TMP/patch.body" "$TMP/body"
-cp "$TMP/patch.headers" "$TMP/headers"
-answer_clean "PATCH /api/workflows/$wf"
-answer_record PATCH "/api/workflows/$wf"
-check "the request in flight is answered by Apache ($STATUS)" sh -c "[ '$STATUS' = 500 ] || [ '$STATUS' = 502 ] || [ '$STATUS' = 503 ]"
-expect_json '.code|type' string "... in the API's error shape"
-wait $LOCKER
-n=0
-until [ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'apconn' AND (state LIKE 'idle in transaction%' OR wait_event_type = 'Lock')")" = 0 ] ||
-    [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
-check "no backend is left idle in transaction or waiting" test $n -le 50
-check "the killed transaction left nothing: the workflow keeps its name" \
-    test "$(psql_q "SELECT name FROM apconn.workflows WHERE id = '$wf'")" = Hosted
+kill_mid_write Apache "$k" "$wf" "$nodes" Hosted
 check "... and its one reference" \
     test "$(psql_q "SELECT count(*) FROM apconn.workflow_connection_ref WHERE workflow_id = '$wf'")" = 1
 http GET /api/health

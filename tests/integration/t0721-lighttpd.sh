@@ -148,36 +148,9 @@ expect_status 200 "the connections page"
 check "... as HTML with its Content-Security-Policy" \
     sh -c "grep -qi '^content-type: text/html' '$TMP/headers' && grep -qi \"^content-security-policy: default-src 'self'\" '$TMP/headers'"
 
-# A worker killed in the middle of a write (see t0720).
-psql -X -q -d "$DATABASE_URL" -c "BEGIN; LOCK TABLE apconn.workflow_connection_ref IN SHARE MODE; SELECT pg_sleep(3); COMMIT" >/dev/null 2>&1 &
-LOCKER=$!
-sleep 0.3
-curl -s -o "$TMP/patch.body" -D "$TMP/patch.headers" -w '%{http_code}' -X PATCH \
-    -H "Authorization: Bearer $k" -H 'Content-Type: application/json' \
-    --data-binary "{\"name\":\"Half written\",\"nodes\":$nodes,\"edges\":[]}" \
-    "$HTTP_URL/api/workflows/$wf" >"$TMP/patch.status" &
-PATCHER=$!
-n=0
-until [ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'apconn' AND wait_event_type = 'Lock'")" = 1 ] ||
-    [ $n -gt 40 ]; do sleep 0.05; n=$((n + 1)); done
-check "a worker's transaction waits on the lock, mid-write" test $n -le 40
-before=$(fcgi_pids ' --pool main' | tr '\n' ' ')
-kill -9 $before
-wait $PATCHER
-STATUS=$(cat "$TMP/patch.status")
-cp "$TMP/patch.body" "$TMP/body"
-cp "$TMP/patch.headers" "$TMP/headers"
-answer_clean "PATCH /api/workflows/$wf"
-answer_record PATCH "/api/workflows/$wf"
-check "the request in flight is answered by lighttpd ($STATUS)" sh -c "[ '$STATUS' = 502 ] || [ '$STATUS' = 503 ] || [ '$STATUS' = 500 ]"
-expect_json '.code|type' string "... in the API's error shape"
-wait $LOCKER
-n=0
-until [ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'apconn' AND (state LIKE 'idle in transaction%' OR wait_event_type = 'Lock')")" = 0 ] ||
-    [ $n -gt 50 ]; do sleep 0.1; n=$((n + 1)); done
-check "no backend is left idle in transaction or waiting" test $n -le 50
-check "the killed transaction left nothing: the workflow keeps its name" \
-    test "$(psql_q "SELECT name FROM apconn.workflows WHERE id = '$wf'")" = Hosted
+# A worker killed in the middle of a write (lib.sh, kill_mid_write).
+kill_mid_write lighttpd "$k" "$wf" "$nodes" Hosted
+before=$KILLED
 n=0
 until [ "$(fcgi_pids ' --pool main' | wc -l)" = 4 ] || [ $n -gt 50 ]; do
 	curl -s -o /dev/null "$HTTP_URL/api/health"
