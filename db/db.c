@@ -23,7 +23,8 @@
 struct db {
 	PGconn		*conn;
 	char		*conninfo;
-	int		 ready;		/* connected and prepared */
+	int		 ready;		/* connected and set up */
+	unsigned char	 prepared[STMT__MAX];	/* on this connection */
 	int		 down_logged;
 	int		 backoff_ms;
 	struct timespec	 next_try;
@@ -159,42 +160,122 @@ db_connect_raw(const char *conninfo, char *err, size_t errsz)
 	return conn;
 }
 
+/*
+ * setup_result: reads the result of one pipelined command and the NULL
+ * that ends it.  Returns 0 when its status is want, -1 otherwise (the
+ * server's message logged under what).
+ */
+static int
+setup_result(PGconn *conn, ExecStatusType want, const char *what)
+{
+	PGresult	*res;
+	int		 ok;
+
+	if ((res = PQgetResult(conn)) == NULL)
+		return -1;
+	ok = PQresultStatus(res) == want;
+	/* The commands after a failed one are only "aborted": not logged. */
+	if (!ok && PQresultStatus(res) != PGRES_PIPELINE_ABORTED)
+		log_warnx("%s: %s", what, PQresultErrorField(res,
+		    PG_DIAG_MESSAGE_PRIMARY) != NULL ? PQresultErrorField(res,
+		    PG_DIAG_MESSAGE_PRIMARY) : PQresStatus(PQresultStatus(res)));
+	PQclear(res);
+	while ((res = PQgetResult(conn)) != NULL)
+		PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/*
+ * Sets the session up in one round trip (a cold worker's first request
+ * waits for it): the settings and a LISTEN per channel, sent as one
+ * pipeline.  Statements are prepared on their first use (db_exec), so a
+ * new backend loads the catalogue entries of what it runs, not of all
+ * STMT__MAX.  Returns 0, or -1 with the connection to be dropped.
+ */
 static int
 db_setup(struct db *db)
 {
 	PGresult	*res;
 	char		 sql[96];
-	int		 i;
+	int		 i, rc = 0;
 
-	res = PQexec(db->conn, "SELECT pg_catalog.set_config('search_path', "
-	    "'', false), pg_catalog.set_config('statement_timeout', '10s', "
-	    "false), pg_catalog.set_config('lock_timeout', '5s', false), "
-	    "pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', "
-	    "false)");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		goto fail;
-	PQclear(res);
-	for (i = 0; i < (int)db->nchannels; i++) {
+	memset(db->prepared, 0, sizeof(db->prepared));
+	if (PQenterPipelineMode(db->conn) != 1)
+		return -1;
+	if (PQsendQueryParams(db->conn, "SELECT pg_catalog.set_config("
+	    "'search_path', '', false), pg_catalog.set_config("
+	    "'statement_timeout', '10s', false), pg_catalog.set_config("
+	    "'lock_timeout', '5s', false), pg_catalog.set_config("
+	    "'plan_cache_mode', 'force_generic_plan', false)",
+	    0, NULL, NULL, NULL, NULL, 0) != 1)
+		rc = -1;
+	for (i = 0; rc == 0 && i < (int)db->nchannels; i++) {
 		snprintf(sql, sizeof(sql), "LISTEN %s", db->channels[i].name);
-		res = PQexec(db->conn, sql);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			goto fail;
-		PQclear(res);
+		if (PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL,
+		    NULL, 0) != 1)
+			rc = -1;
 	}
-	for (i = 0; i < STMT__MAX; i++) {
-		res = PQprepare(db->conn, stmts[i].name, stmts[i].sql,
-		    stmts[i].nparams, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			log_warnx("prepare %s: %s", stmts[i].name,
-			    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-			goto fail;
-		}
-		PQclear(res);
-	}
-	return 0;
-fail:
+	if (rc == -1 || PQpipelineSync(db->conn) != 1)
+		return -1;
+
+	/* After a failed command the server skips the rest: read them all. */
+	if (setup_result(db->conn, PGRES_TUPLES_OK, "session settings") == -1)
+		rc = -1;
+	for (i = 0; i < (int)db->nchannels; i++)
+		if (setup_result(db->conn, PGRES_COMMAND_OK,
+		    db->channels[i].name) == -1)
+			rc = -1;
+	if ((res = PQgetResult(db->conn)) == NULL ||
+	    PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		rc = -1;
 	PQclear(res);
-	return -1;
+	if (PQexitPipelineMode(db->conn) != 1)
+		rc = -1;
+	return rc;
+}
+
+/*
+ * Prepares every statement not yet prepared on this connection, in one
+ * round trip: what a worker would find wrong only on a route's first
+ * use (a schema older or newer than this build).  *total is set to the
+ * number of statements.  Returns how many failed to prepare (each logged
+ * with the server's message), or -1 when the database is unreachable.
+ */
+int
+db_prepare_all(struct db *db, int *total)
+{
+	PGresult	*res;
+	int		 i, failed = 0, sent = 1;
+
+	*total = STMT__MAX;
+	if (db_ensure(db) == -1 || PQenterPipelineMode(db->conn) != 1)
+		return -1;
+	/* A sync after each: one that fails does not abort the others. */
+	for (i = 0; sent && i < STMT__MAX; i++)
+		if (!db->prepared[i] && (PQsendPrepare(db->conn,
+		    stmts[i].name, stmts[i].sql, stmts[i].nparams,
+		    NULL) != 1 || PQpipelineSync(db->conn) != 1))
+			sent = 0;
+	if (!sent) {
+		db->ready = 0;
+		return -1;
+	}
+	for (i = 0; db->ready && i < STMT__MAX; i++) {
+		if (db->prepared[i])
+			continue;
+		if (setup_result(db->conn, PGRES_COMMAND_OK,
+		    stmts[i].name) == 0)
+			db->prepared[i] = 1;
+		else
+			failed++;
+		if ((res = PQgetResult(db->conn)) == NULL ||
+		    PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+			db->ready = 0;
+		PQclear(res);
+	}
+	if (PQexitPipelineMode(db->conn) != 1)
+		db->ready = 0;
+	return db->ready ? failed : -1;
 }
 
 static long
@@ -433,6 +514,17 @@ db_exec_format(struct db *db, PGresult **out, enum stmt s,
 	*out = NULL;
 	if (!db->ready && db_ensure(db) == -1)
 		return DB_UNAVAILABLE;
+	if (!db->prepared[s]) {
+		res = PQprepare(db->conn, stmts[s].name, stmts[s].sql,
+		    stmts[s].nparams, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			rc = db_failed(db, stmts[s].name, res);
+			PQclear(res);
+			return rc;
+		}
+		PQclear(res);
+		db->prepared[s] = 1;
+	}
 	metrics_statement();
 	res = PQexecPrepared(db->conn, stmts[s].name, stmts[s].nparams, vals,
 	    NULL, NULL, binary);

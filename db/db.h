@@ -24,6 +24,7 @@ struct db;
 struct db	*db_new(const char *);
 void		 db_free(struct db *);
 int		 db_ensure(struct db *);
+int		 db_prepare_all(struct db *, int *);
 void		 db_set_reqid(struct db *, const char *);
 enum db_rc	 db_begin(struct db *);
 enum db_rc	 db_commit(struct db *);

@@ -193,6 +193,25 @@ check_sealed(struct keyring *kr)
 	db_free(db);
 }
 
+/* Every statement of this build prepares against the database's schema. */
+static void
+check_statements(void)
+{
+	struct db	*db;
+	int		 failed, total;
+
+	db = admin_open_db();
+	failed = db_prepare_all(db, &total);
+	if (failed == 0)
+		line(1, "statements", "all %d prepare", total);
+	else if (failed > 0)
+		line(0, "statements", "%d of %d do not prepare (logged above)",
+		    failed, total);
+	else
+		line(0, "statements", "not checked: the connection failed");
+	db_free(db);
+}
+
 int
 cmd_check(int argc, char **argv)
 {
@@ -236,6 +255,8 @@ cmd_check(int argc, char **argv)
 			line(1, "migrations", "current");
 	}
 
+	if (pending == 0)
+		check_statements();
 	if (pending == 0 && kr_ok)
 		check_sealed(&kr);
 	keyring_free(&kr);

@@ -49,10 +49,16 @@ migrate
 app_start 1
 run "$ADMIN" check --socket="$TMP/app.sock"
 check "check on a sound deployment passes ($(echo "$OUT" | grep -c '^ok') checks)" test "$RC" = 0
-for what in config "key ring" database migrations "public URL" socket; do
+for what in config "key ring" database migrations statements "public URL" socket; do
 	check "... with a line for $what" sh -c "echo \"\$0\" | grep -q '^ok   $what'" "$OUT"
 done
 check "... and no secret in it" sh -c "! echo \"\$0\" | grep -qF '$(echo "$APCONN_KEYS" | cut -d: -f2 | cut -c1-12)'" "$OUT"
+psql_q "ALTER TABLE apconn.app_connection RENAME COLUMN display_name TO display_name_was" >/dev/null
+run "$ADMIN" check
+psql_q "ALTER TABLE apconn.app_connection RENAME COLUMN display_name_was TO display_name" >/dev/null
+check "a schema this build's statements do not fit fails ($(echo "$OUT" | grep statements))" \
+    sh -c "[ $RC = 1 ] && echo \"\$0\" | grep -q '^FAIL statements  *[1-9][0-9]* of [0-9]* do not prepare'" "$OUT"
+check "... naming a statement and the server's reason" sh -c "echo \"\$0\" | grep -q 'display_name.*does not exist'" "$ERR"
 APCONN_KEYS="k1:short" run "$ADMIN" check
 check "a bad key ring fails" sh -c "[ $RC = 1 ] && echo \"\$0\" | grep -q '^FAIL key ring'" "$OUT"
 DATABASE_URL="host=$TMP/nowhere user=apconn dbname=x connect_timeout=2" run "$ADMIN" check
