@@ -1,6 +1,8 @@
 -- $1 new row id, $2 short name, $3 the full piece as the upstream serves
 -- it (JSON): inserts it, or updates the same name@version when anything
 -- differs.  Answers 't' inserted, 'f' updated; no row when unchanged.
+-- A piece without a top-level auth gets the one its actions' props
+-- carry, if any (the older shape: migration 0023).
 WITH j AS (SELECT $3::jsonb AS d)
 INSERT INTO apconn.piece_metadata AS p (id, name, version, display_name,
     logo_url, description, authors, categories, auth, actions, triggers,
@@ -12,7 +14,9 @@ SELECT $1, $2, d->>'version', COALESCE(d->>'displayName', $2),
 	jsonb_typeof(d->'authors') = 'array' THEN d->'authors' END)), '{}'),
     COALESCE(ARRAY(SELECT jsonb_array_elements_text(CASE WHEN
 	jsonb_typeof(d->'categories') = 'array' THEN d->'categories' END)), '{}'),
-    CASE WHEN jsonb_typeof(d->'auth') IN ('object', 'array') THEN d->'auth' END,
+    COALESCE(CASE WHEN jsonb_typeof(d->'auth') IN ('object', 'array')
+	THEN d->'auth' END, apconn.piece_auth_of_props(d->'actions',
+	d->'triggers')),
     CASE WHEN jsonb_typeof(d->'actions') = 'object' THEN d->'actions' ELSE '{}' END,
     CASE WHEN jsonb_typeof(d->'triggers') = 'object' THEN d->'triggers' ELSE '{}' END,
     COALESCE(d->>'minimumSupportedRelease', '0.0.0'),

@@ -56,6 +56,30 @@ check "... by the snapshot's names" cmp -s "$TMP/want.names" "$TMP/api.names"
 http GET "/api/pieces/$short"
 expect_json .version "$(jq -r '.[0].version' "$SNAP")" "GET /api/pieces/$short serves the snapshot's version"
 
+# Pieces of the older shape carry their credential in their actions'
+# props: the catalogue gives them that prop as their auth (0023).
+http GET /api/pieces/gmail
+expect_json '.auth.type + " " + .auth.tokenUrl' "OAUTH2 https://oauth2.googleapis.com/token" \
+    "gmail@0.2.0 (no top-level auth) gets its actions' \"authentication\" prop as its auth"
+expect_json '.actions | to_entries | map(.value.props.authentication.type) | unique | join(",")' OAUTH2 \
+    "... which its actions keep"
+http GET /api/pieces/stripe
+expect_json '.auth.type + " " + .auth.displayName' "SECRET_TEXT API Key" \
+    "stripe@0.2.0: the SECRET_TEXT prop every trigger carries (api_key)"
+http GET /api/pieces/posthog
+expect_json .auth null "posthog@0.2.0: a SECRET_TEXT prop only one action carries is not taken"
+http GET /api/pieces/todoist
+expect_json '.auth.type + " " + .auth.tokenUrl' "OAUTH2 $(jq -r '.[] | select(.name == "@activepieces/piece-todoist") | .auth.tokenUrl' "$SNAP")" \
+    "a top-level auth is kept as it is"
+check "$(psql_q "SELECT count(*) FROM apconn.piece_metadata WHERE auth IS NULL") pieces of $total without an auth" \
+    test "$(psql_q "SELECT count(*) FROM apconn.piece_metadata WHERE auth IS NULL")" -lt 20
+u=$(new_user snapshot@example.com)
+k=$(new_key "$u" connections:read,connections:write)
+as "$k" POST /api/app-connections '{"externalId":"st","displayName":"Stripe","pieceName":"stripe","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"sk_test_snapshot"}}'
+expect_status 201 "a Stripe connection from the snapshot (SECRET_TEXT)"
+as "$k" POST /api/app-connections '{"externalId":"gm","displayName":"Gmail","pieceName":"gmail","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"x"}}'
+expect_status 400 "a Gmail connection of another type than its OAuth2 is refused"
+
 # A directory of per-piece answers (the fixtures' full/), with --only.
 psql_q "DELETE FROM apconn.piece_metadata" >/dev/null
 "$SYNC" --from="$FIX/full" --only=slack,@activepieces/piece-mysql >"$TMP/d1.out" 2>&1
