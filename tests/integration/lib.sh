@@ -576,6 +576,28 @@ wait_http() {
 	done
 }
 
+# hosted_reads TOKEN EXECUTOR CID SECRET: through a foreign web server
+# (t0720, t0721), after connection CID ("ai", holding SECRET) was saved
+# with TOKEN: the list, the connection, the OAuth2 callback's refusal, a
+# workflow referencing it (its id in WF, its nodes in NODES) and the
+# executor's resolution with EXECUTOR, which must hand out SECRET.
+hosted_reads() {
+	as "$1" GET /api/app-connections
+	expect_json '.data | length' 1 "the list shows it"
+	as "$1" GET "/api/app-connections/$3"
+	expect_json .externalId ai "one connection"
+	http GET "/api/app-connections/oauth2/callback?code=c&state=0123456789abcdef"
+	expect_status 400 "the OAuth2 callback refuses a state it never issued"
+	expect_json .status error "... in the original's shape"
+	NODES='[{"id":"n1","type":"action","data":{"label":"Ask","config":{"actionType":"openai/ask","auth":"{{connections['"'"'ai'"'"']}}"}}}]'
+	as "$1" POST /api/workflows/create "{\"name\":\"Hosted\",\"nodes\":$NODES,\"edges\":[]}"
+	expect_status 200 "a workflow referencing it"
+	WF=$(jq -r .id "$TMP/body")
+	as "$2" GET "/api/workflows/$WF/connections/ai"
+	expect_status 200 "the executor's resolution (outbound pool)"
+	expect_json .value.secret_text "$4" "... hands out the credential"
+}
+
 # kill_mid_write SERVER TOKEN WF NODES NAME: PATCHes workflow WF (named
 # NAME) through $HTTP_URL while its references are locked, so that the
 # statement waits inside its transaction; SIGKILLs the main pool (their

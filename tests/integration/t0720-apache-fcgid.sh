@@ -100,20 +100,7 @@ expect_status 201 "an upsert (outbound pool)"
 cid=$(jq -r .id "$TMP/body")
 check "POST /api/app-connections ran in the outbound pool's own process class" \
     test -n "$(fcgi_pids ' --pool outbound')"
-as "$k" GET /api/app-connections
-expect_json '.data | length' 1 "the list shows it"
-as "$k" GET "/api/app-connections/$cid"
-expect_json .externalId ai "one connection"
-http GET "/api/app-connections/oauth2/callback?code=c&state=0123456789abcdef"
-expect_status 400 "the OAuth2 callback refuses a state it never issued"
-expect_json .status error "... in the original's shape"
-nodes='[{"id":"n1","type":"action","data":{"label":"Ask","config":{"actionType":"openai/ask","auth":"{{connections['"'"'ai'"'"']}}"}}}]'
-as "$k" POST /api/workflows/create "{\"name\":\"Hosted\",\"nodes\":$nodes,\"edges\":[]}"
-expect_status 200 "a workflow referencing it"
-wf=$(jq -r .id "$TMP/body")
-as "$x" GET "/api/workflows/$wf/connections/ai"
-expect_status 200 "the executor's resolution (outbound pool)"
-expect_json .value.secret_text sk-hosted-1 "... hands out the credential"
+hosted_reads "$k" "$x" "$cid" sk-hosted-1
 
 # No master runs the job process here: apconn-admin events deliver (a
 # cron line) publishes the events, and pollers see them.
@@ -139,9 +126,9 @@ check "... with its Content-Security-Policy" sh -c "grep -qi \"^content-security
 # A worker killed in the middle of a write: PATCH a workflow while its
 # references are locked (the statement waits inside the transaction),
 # SIGKILL the main pool, release the lock.
-kill_mid_write Apache "$k" "$wf" "$nodes" Hosted
+kill_mid_write Apache "$k" "$WF" "$NODES" Hosted
 check "... and its one reference" \
-    test "$(psql_q "SELECT count(*) FROM apconn.workflow_connection_ref WHERE workflow_id = '$wf'")" = 1
+    test "$(psql_q "SELECT count(*) FROM apconn.workflow_connection_ref WHERE workflow_id = '$WF'")" = 1
 http GET /api/health
 expect_status 200 "mod_fcgid starts a new worker for the next request"
 

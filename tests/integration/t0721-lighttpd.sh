@@ -126,22 +126,9 @@ expect_status 201 "an upsert"
 cid=$(jq -r .id "$TMP/body")
 check "... answered by the outbound pool" \
     grep -q "apconn-fcgi-outbound\[[0-9]*\] info [0-9a-f]* POST /api/app-connections 201" "$TMP"/lighttpd*.log
-as "$k" GET /api/app-connections
-expect_json '.data | length' 1 "the list shows it"
-check "... answered by the main pool" \
+hosted_reads "$k" "$x" "$cid" sk-hosted-2
+check "the list was answered by the main pool" \
     grep -q "apconn-fcgi\[[0-9]*\] info [0-9a-f]* GET /api/app-connections 200" "$TMP"/lighttpd*.log
-as "$k" GET "/api/app-connections/$cid"
-expect_json .externalId ai "one connection"
-http GET "/api/app-connections/oauth2/callback?code=c&state=0123456789abcdef"
-expect_status 400 "the OAuth2 callback refuses a state it never issued"
-expect_json .status error "... in the original's shape"
-nodes='[{"id":"n1","type":"action","data":{"label":"Ask","config":{"actionType":"openai/ask","auth":"{{connections['"'"'ai'"'"']}}"}}}]'
-as "$k" POST /api/workflows/create "{\"name\":\"Hosted\",\"nodes\":$nodes,\"edges\":[]}"
-expect_status 200 "a workflow referencing it"
-wf=$(jq -r .id "$TMP/body")
-as "$x" GET "/api/workflows/$wf/connections/ai"
-expect_status 200 "the executor's resolution"
-expect_json .value.secret_text sk-hosted-2 "... hands out the credential"
 http GET /api/pieces/%40activepieces%2Fpiece-openai
 expect_json .name openai "a full piece name with an encoded slash reaches the right route"
 
@@ -157,7 +144,7 @@ check "... as HTML with its Content-Security-Policy" \
     sh -c "grep -qi '^content-type: text/html' '$TMP/headers' && grep -qi \"^content-security-policy: default-src 'self'\" '$TMP/headers'"
 
 # A worker killed in the middle of a write (lib.sh, kill_mid_write).
-kill_mid_write lighttpd "$k" "$wf" "$nodes" Hosted
+kill_mid_write lighttpd "$k" "$WF" "$NODES" Hosted
 before=$KILLED
 n=0
 until [ "$(fcgi_pids ' --pool main' | wc -l)" = 4 ] || [ $n -gt 50 ]; do
