@@ -169,16 +169,18 @@ static int
 setup_result(PGconn *conn, ExecStatusType want, const char *what)
 {
 	PGresult	*res;
+	const char	*msg;
 	int		 ok;
 
 	if ((res = PQgetResult(conn)) == NULL)
 		return -1;
 	ok = PQresultStatus(res) == want;
 	/* The commands after a failed one are only "aborted": not logged. */
-	if (!ok && PQresultStatus(res) != PGRES_PIPELINE_ABORTED)
-		log_warnx("%s: %s", what, PQresultErrorField(res,
-		    PG_DIAG_MESSAGE_PRIMARY) != NULL ? PQresultErrorField(res,
-		    PG_DIAG_MESSAGE_PRIMARY) : PQresStatus(PQresultStatus(res)));
+	if (!ok && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		log_warnx("%s: %s", what, msg != NULL ? msg :
+		    PQresStatus(PQresultStatus(res)));
+	}
 	PQclear(res);
 	while ((res = PQgetResult(conn)) != NULL)
 		PQclear(res);

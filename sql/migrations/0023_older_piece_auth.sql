@@ -30,6 +30,7 @@ ORDER BY def->>'type' = 'SECRET_TEXT', name <> 'authentication', op, name
 LIMIT 1
 $fn$;
 
-UPDATE apconn.piece_metadata
-SET auth = apconn.piece_auth_of_props(actions, triggers)
-WHERE auth IS NULL AND apconn.piece_auth_of_props(actions, triggers) IS NOT NULL;
+UPDATE apconn.piece_metadata p SET auth = l.auth
+FROM (SELECT id, apconn.piece_auth_of_props(actions, triggers) AS auth
+    FROM apconn.piece_metadata WHERE auth IS NULL) l
+WHERE p.id = l.id AND l.auth IS NOT NULL;

@@ -71,8 +71,8 @@ expect_json .auth null "posthog@0.2.0: a SECRET_TEXT prop only one action carrie
 http GET /api/pieces/todoist
 expect_json '.auth.type + " " + .auth.tokenUrl' "OAUTH2 $(jq -r '.[] | select(.name == "@activepieces/piece-todoist") | .auth.tokenUrl' "$SNAP")" \
     "a top-level auth is kept as it is"
-check "$(psql_q "SELECT count(*) FROM apconn.piece_metadata WHERE auth IS NULL") pieces of $total without an auth" \
-    test "$(psql_q "SELECT count(*) FROM apconn.piece_metadata WHERE auth IS NULL")" -lt 20
+none=$(psql_q "SELECT count(*) FROM apconn.piece_metadata WHERE auth IS NULL")
+check "$none pieces of $total without an auth" test "$none" -lt 20
 u=$(new_user snapshot@example.com)
 k=$(new_key "$u" connections:read,connections:write)
 as "$k" POST /api/app-connections '{"externalId":"st","displayName":"Stripe","pieceName":"stripe","type":"SECRET_TEXT","value":{"type":"SECRET_TEXT","secret_text":"sk_test_snapshot"}}'
