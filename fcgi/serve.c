@@ -110,6 +110,21 @@ write_resp(FCGX_Request *f, const struct req *r, struct resp *resp)
 		FCGX_PutStr(body, (int)len, f->out);
 }
 
+/*
+ * Ends the request.  When all of it was read (drained: the body, if any,
+ * was; then the empty record that ends the input is waited for), nothing
+ * the server sends is left unread, and the connection is closed at once;
+ * otherwise libfcgi half-closes it and reads until the server closes its
+ * end, so that unread input does not reset the answer.
+ */
+static void
+finish(FCGX_Request *f, int drained)
+{
+	if (drained && FCGX_GetChar(f->in) == EOF && FCGX_HasSeenEOF(f->in))
+		(void)FCGX_Detach(f);
+	FCGX_Finish_r(f);
+}
+
 /* Microseconds since t0. */
 static long
 elapsed_us(const struct timespec *t0)
@@ -176,7 +191,7 @@ serve(const struct worker *w)
 	struct resp	 resp;
 	struct timespec	 t0;
 	long		 us;
-	int		 status, rc = 0;
+	int		 status, drained, rc = 0;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, w->listen_fd,
 	    FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
@@ -209,6 +224,7 @@ serve(const struct worker *w)
 			w->set_reqid(w->db, r.id);
 		if (status == 0)
 			status = read_body(&f, &r);
+		drained = status == 0;
 		if (status == 0)
 			status = w->dispatch(&r, &resp);
 		else if (status == 413)
@@ -222,7 +238,7 @@ serve(const struct worker *w)
 			    "Internal error");
 		resp.status = status;
 		write_resp(&f, &r, &resp);
-		FCGX_Finish_r(&f);
+		finish(&f, drained);
 		us = elapsed_us(&t0);
 		metrics_request(r.route, r.method, resp.status, us);
 		if (resp.secret)
