@@ -342,11 +342,12 @@ req_init(struct req *r, struct arena *a, char *const *envp)
 	r->arena = a;
 	for (; envp != NULL && *envp != NULL; envp++) {
 		const char	*e = *envp, *v;
+		size_t		 n;
 
 		if ((v = strchr(e, '=')) == NULL)
 			continue;
-		v++;
-#define IS(name) (strncmp(e, name "=", sizeof(name)) == 0)
+		n = (size_t)(v++ - e);
+#define IS(name) (n == sizeof(name) - 1 && memcmp(e, name, n) == 0)
 		if (IS("REQUEST_METHOD"))
 			r->method_name = v;
 		else if (IS("DOCUMENT_URI"))
