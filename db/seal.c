@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 
 #include "../fcgi/metrics.h"
+#include "algs.h"
 #include "seal.h"
 #include "token.h"
 
@@ -188,7 +189,7 @@ seal(struct keyring *kr, const char *aad, const unsigned char *pt,
 	if ((ct = malloc(ptlen + 16)) == NULL ||
 	    RAND_bytes(iv, sizeof(iv)) != 1 ||
 	    (ctx = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
+	    EVP_EncryptInit_ex(ctx, algs_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) != 1 ||
 	    EVP_EncryptInit_ex(ctx, NULL, NULL, kr->k[0].key, iv) != 1 ||
 	    EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *)aad,
@@ -238,7 +239,8 @@ gcm_open(const unsigned char *key, const unsigned char *iv, size_t ivlen,
 
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		return -1;
-	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	if (EVP_DecryptInit_ex(ctx, algs_aes_256_gcm(), NULL, NULL,
+	    NULL) == 1 &&
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, (int)ivlen,
 	    NULL) == 1 &&
 	    EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv) == 1 &&

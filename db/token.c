@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "algs.h"
 #include "token.h"
 
 static const char id_alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -84,7 +85,7 @@ sha256(const char *s, size_t len, unsigned char out[HASH_LEN])
 {
 	unsigned int	n = 0;
 
-	return EVP_Digest(s, len, out, &n, EVP_sha256(), NULL) == 1 &&
+	return EVP_Digest(s, len, out, &n, algs_sha256(), NULL) == 1 &&
 	    n == HASH_LEN ? 0 : -1;
 }
 

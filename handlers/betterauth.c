@@ -21,6 +21,7 @@
 #include <openssl/hmac.h>
 
 #include "../fcgi/cfg.h"
+#include "../db/algs.h"
 #include "../db/seal.h"
 #include "handlers.h"
 
@@ -58,7 +59,7 @@ ba_verify(char *value, const char *secret)
 	if (b64_decode(dot + 1, got, sizeof(got), &gotlen) == -1 ||
 	    gotlen != 32)
 		return NULL;
-	if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
+	if (HMAC(algs_sha256(), secret, (int)strlen(secret),
 	    (const unsigned char *)value, strlen(value), want,
 	    &wantlen) == NULL || wantlen != 32)
 		return NULL;

@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "../db/algs.h"
 #include "../db/token.h"
 #include "handlers.h"
 
@@ -61,7 +62,7 @@ etag_of(struct arena *a, const char *body)
 	unsigned int	n = 0;
 	char		hex[33];
 
-	if (EVP_Digest(body, strlen(body), h, &n, EVP_sha256(), NULL) != 1)
+	if (EVP_Digest(body, strlen(body), h, &n, algs_sha256(), NULL) != 1)
 		return NULL;
 	hex_encode(h, 16, hex);
 	return arena_printf(a, "\"%s\"", hex);
