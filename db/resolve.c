@@ -10,12 +10,11 @@
 #include <string.h>
 
 #include "dbi.h"
-#include "token.h"
 
 /*
  * Fills *t for workflow wf and external id ext (node: NULL for any node)
  * and, when the outcome can be decided without opening the value, writes
- * the audit row au (its id, execution_id and key_id are used) in the same
+ * the audit row au (its execution_id and key_id are used) in the same
  * statement: t->outcome is then set and t->audited is 1.  Strings are in
  * a.  Returns DB_OK (t->owner is "" when the workflow does not exist), or
  * the failure, in which case no row was written.
@@ -25,15 +24,12 @@ db_cred_resolve(struct db *db, struct arena *a, const char *wf,
     const char *ext, const char *node, const struct cred_audit *au,
     struct cred_target *t)
 {
-	char		 id[ID_LEN + 1];
-	const char	*v[6] = { wf, ext, node, id, au->execution_id,
+	const char	*v[5] = { wf, ext, node, au->execution_id,
 	    au->key_id };
 	PGresult	*res;
 	enum db_rc	 rc;
 
 	memset(t, 0, sizeof(*t));
-	if (id_new(id) == -1)
-		return DB_ERROR;
 	if ((rc = db_exec(db, &res, STMT_CRED_RESOLVE, v)) != DB_OK)
 		return rc;
 	if (PQntuples(res) != 1) {
@@ -69,26 +65,22 @@ db_cred_resolve(struct db *db, struct arena *a, const char *wf,
 enum db_rc
 db_cred_audit(struct db *db, const struct cred_audit *au)
 {
-	char		 id[ID_LEN + 1];
-	const char	*v[13];
+	const char	*v[12];
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	if (id_new(id) == -1)
-		return DB_ERROR;
-	v[0] = id;
-	v[1] = au->execution_id;
-	v[2] = au->node_id;
-	v[3] = au->piece_name;
-	v[4] = au->keys;
-	v[5] = au->source;
-	v[6] = au->workflow_id;
-	v[7] = au->connection_id;
-	v[8] = au->external_id;
-	v[9] = au->owner;
-	v[10] = au->key_id;
-	v[11] = au->outcome;
-	v[12] = au->refresh_failure;
+	v[0] = au->execution_id;
+	v[1] = au->node_id;
+	v[2] = au->piece_name;
+	v[3] = au->keys;
+	v[4] = au->source;
+	v[5] = au->workflow_id;
+	v[6] = au->connection_id;
+	v[7] = au->external_id;
+	v[8] = au->owner;
+	v[9] = au->key_id;
+	v[10] = au->outcome;
+	v[11] = au->refresh_failure;
 	if ((rc = db_exec(db, &res, STMT_CRED_AUDIT, v)) == DB_OK)
 		PQclear(res);
 	return rc;

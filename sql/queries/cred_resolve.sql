@@ -1,6 +1,6 @@
 -- The executor's resolution in one statement: $1 workflow id, $2 external
--- id, $3 node id (NULL for any node), $4 the audit row's id, $5 execution
--- id (or NULL), $6 the caller's key id.  Answers the workflow's owner (''
+-- id, $3 node id (NULL for any node), $4 execution id (or NULL), $5 the
+-- caller's key id.  Answers the workflow's owner (''
 -- when there is no such workflow), whether a node of it references the
 -- external id, the owner's connection of that id (id, type, piece,
 -- status, sealed value; NULLs when none), the outcome and whether its
@@ -37,13 +37,14 @@ WITH t AS (
 	    ELSE 'granted' END AS outcome
 	FROM t
 ), audit AS (
-	INSERT INTO apconn.credential_access_log (id, execution_id, node_id,
+	INSERT INTO apconn.credential_access_log (execution_id, node_id,
 	    integration_type, credential_keys, source, workflow_id,
 	    connection_id, connection_external_id, owner_id, key_id, outcome)
-	SELECT $4, $5, COALESCE($3, ''), COALESCE(d.piece_name, ''),
+	SELECT $4, COALESCE($3, ''), COALESCE(d.piece_name, ''),
 	    CASE WHEN d.outcome = 'granted' THEN d.value->'keys' ELSE '[]' END,
-	    CASE WHEN d.outcome = 'granted' THEN 'database' ELSE 'not_found' END,
-	    $1, d.id, $2, d.owner, $6, d.outcome
+	    (CASE WHEN d.outcome = 'granted' THEN 'database' ELSE 'not_found'
+		END)::apconn.credential_source,
+	    $1, d.id, $2, d.owner, $5, d.outcome
 	FROM d WHERE d.outcome IS NOT NULL
 	RETURNING 1
 )
