@@ -113,15 +113,19 @@ write_resp(FCGX_Request *f, const struct req *r, struct resp *resp)
 /*
  * Ends the request.  When all of it was read (drained: the body, if any,
  * was; then the empty record that ends the input is waited for), nothing
- * the server sends is left unread, and the connection is closed at once;
- * otherwise libfcgi half-closes it and reads until the server closes its
- * end, so that unread input does not reset the answer.
+ * the server sends is left unread, and a connection to close is closed at
+ * once.  Otherwise libfcgi half-closes it and reads until the server
+ * closes its end, so that unread input does not reset the answer.  (A
+ * request is "detached" in libfcgi's terms for the first; the flag is set
+ * or cleared at every request, as a kept connection does not reset it.)
  */
 static void
 finish(FCGX_Request *f, int drained)
 {
 	if (drained && FCGX_GetChar(f->in) == EOF && FCGX_HasSeenEOF(f->in))
 		(void)FCGX_Detach(f);
+	else
+		(void)FCGX_Attach(f);
 	FCGX_Finish_r(f);
 }
 

@@ -60,6 +60,18 @@ REQUEST_METHOD=POST DOCUMENT_URI=/api/auth/link CONTENT_LENGTH=2000000 \
     </dev/null >"$TMP/fcgi.out" 2>/dev/null
 check "CONTENT_LENGTH over 1 MiB: 413 from the worker" grep -q '^Status: 413' "$TMP/fcgi.out"
 check "... in the JSON error shape" grep -q '"code":"payload_too_large"' "$TMP/fcgi.out"
+# Input the worker leaves unread must not reset its answer: the body
+# itself sent, and a body the parameters did not announce.
+REQUEST_METHOD=POST DOCUMENT_URI=/api/auth/link CONTENT_LENGTH=1100000 \
+    CONTENT_TYPE=application/json cgi-fcgi -bind -connect "$TMP/app.sock" \
+    <"$TMP/big" >"$TMP/fcgi.out" 2>/dev/null
+check "a 1.1 MB body sent after its CONTENT_LENGTH: the whole 413" \
+    grep -q '"code":"payload_too_large"' "$TMP/fcgi.out"
+printf '{"a":1}' | REQUEST_METHOD=POST DOCUMENT_URI=/api/auth/link \
+    CONTENT_TYPE=application/json cgi-fcgi -bind -connect "$TMP/app.sock" \
+    >"$TMP/fcgi.out" 2>/dev/null
+check "a body without CONTENT_LENGTH, left unread: the whole 401" \
+    grep -q '"code":"unauthorized"' "$TMP/fcgi.out"
 REQUEST_METHOD=POST DOCUMENT_URI=/api/auth/link CONTENT_LENGTH=abc \
     cgi-fcgi -bind -connect "$TMP/app.sock" </dev/null >"$TMP/fcgi.out" 2>/dev/null
 check "a malformed CONTENT_LENGTH: 400" grep -q '^Status: 400' "$TMP/fcgi.out"
