@@ -4,13 +4,20 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/time.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -21,6 +28,7 @@
 #include "serve.h"
 
 #define IDLE_WAKE_S	1
+#define FIRST_BYTES_MS	2000	/* a connection that sends nothing */
 
 volatile sig_atomic_t	serve_quit;
 
@@ -29,7 +37,6 @@ on_term(int sig)
 {
 	(void)sig;
 	serve_quit = 1;
-	FCGX_ShutdownPending();
 }
 
 static void
@@ -39,9 +46,10 @@ on_alarm(int sig)
 }
 
 /*
- * SIGTERM and SIGINT end the worker after the request in progress; they
- * interrupt accept() (no SA_RESTART), so an idle worker leaves at once.
- * SIGALRM only interrupts an idle accept() (idle_timer()).
+ * SIGTERM and SIGINT end the worker after the request in progress.
+ * serve() lets them through only while it waits for a connection, which
+ * they interrupt (no SA_RESTART), so an idle worker leaves at once.
+ * SIGALRM only interrupts a wait on a kept connection (idle_timer()).
  */
 void
 serve_signals(void)
@@ -153,15 +161,12 @@ access_log(const struct req *r, int status, long us)
 }
 
 /*
- * Serves requests on w->listen_fd until serve_quit is set.  Returns 0 on
- * an orderly stop, -1 when accept fails for good.
- */
-/*
- * Arms (on) or disarms the alarm that wakes a worker idle in accept()
- * every IDLE_WAKE_S seconds, so that w->after() runs while no request
- * comes: notifications are read as they arrive, not piled up, and uses
- * are written.  Armed only around accept(): no request's system call is
- * ever interrupted.
+ * Arms (on) or disarms the alarm that wakes a worker waiting for the next
+ * request on a kept connection every IDLE_WAKE_S seconds, so that
+ * w->after() runs while no request comes (next_connection()'s wait has
+ * its own timeout): notifications are read as they arrive, not piled up,
+ * and uses are written.  Armed only around that wait: no request's system
+ * call is ever interrupted.
  */
 static void
 idle_timer(const struct worker *w, int on)
@@ -176,6 +181,92 @@ idle_timer(const struct worker *w, int on)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
+/*
+ * Waits up to IDLE_WAKE_S seconds for a connection on w->listen_fd (not
+ * blocking) and accepts it; SIGTERM and SIGINT are let through (the mask
+ * unblocked) during the wait only.  A connection once accepted is served
+ * whatever signal comes next: libfcgi's own accept drops a connection
+ * whose first bytes have not arrived when a signal interrupts its wait
+ * for them, and, asked to shut down then, loops without end.  As libfcgi
+ * does, a connection that sends nothing for FIRST_BYTES_MS is closed.
+ * Returns the connection, or -1 with errno: EINTR (a signal), EAGAIN (no
+ * connection: time to run w->after(), or another worker took it), else
+ * accept's failure.
+ */
+static int
+next_connection(const struct worker *w, const sigset_t *unblocked)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	struct pollfd		 pfd;
+	struct timespec		 idle = { IDLE_WAKE_S, 0 };
+	int			 fd, one = 1;
+
+	pfd.fd = w->listen_fd;
+	pfd.events = POLLIN;
+	switch (ppoll(&pfd, 1, &idle, unblocked)) {
+	case -1:
+		return -1;
+	case 0:
+		errno = EAGAIN;
+		return -1;
+	}
+	if ((fd = accept4(w->listen_fd, (struct sockaddr *)&ss, &len,
+	    SOCK_CLOEXEC)) == -1) {
+		if (errno == EWOULDBLOCK || errno == ECONNABORTED ||
+		    errno == EPROTO || errno == EINTR)
+			errno = EAGAIN;
+		return -1;
+	}
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+	pfd.fd = fd;
+	if (poll(&pfd, 1, FIRST_BYTES_MS) != 1) {
+		close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The next request into f: read from a connection next_connection()
+ * accepted or, when the last request kept its connection open, from that
+ * one (a wait with the signals let through and the idle alarm armed, as
+ * before any request).  Returns 0, or -1 with errno as next_connection().
+ */
+static int
+next_request(const struct worker *w, FCGX_Request *f,
+    const sigset_t *unblocked)
+{
+	sigset_t	blocked;
+	int		fd, rc;
+
+	if (f->ipcFd >= 0) {
+		idle_timer(w, 1);
+		sigprocmask(SIG_SETMASK, unblocked, &blocked);
+		rc = FCGX_Accept_r(f);
+		sigprocmask(SIG_SETMASK, &blocked, NULL);
+		idle_timer(w, 0);
+		return rc < 0 ? -1 : 0;
+	}
+	if ((fd = next_connection(w, unblocked)) == -1)
+		return -1;
+	/*
+	 * libfcgi reads a connection it finds open; marked kept, it is not
+	 * closed as the end of a previous request first.
+	 */
+	f->ipcFd = fd;
+	f->keepConnection = 1;
+	if (FCGX_Accept_r(f) < 0) {
+		if (errno == EWOULDBLOCK)
+			errno = EAGAIN;
+		return -1;
+	}
+	return 0;
+}
+
 /* w->after(), with the arena it may use emptied after it. */
 static void
 after(const struct worker *w, struct arena *a)
@@ -186,6 +277,10 @@ after(const struct worker *w, struct arena *a)
 	}
 }
 
+/*
+ * Serves requests on w->listen_fd until serve_quit is set.  Returns 0 on
+ * an orderly stop, -1 when accept fails for good.
+ */
 int
 serve(const struct worker *w)
 {
@@ -195,21 +290,30 @@ serve(const struct worker *w)
 	struct resp	 resp;
 	struct timespec	 t0;
 	long		 us;
-	int		 status, drained, rc = 0;
+	sigset_t	 stop, unblocked;
+	int		 status, drained, flags, rc = 0;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, w->listen_fd,
 	    FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_warnx("FCGX_Init failed");
 		return -1;
 	}
+	/* Workers share the socket: the one that finds it empty waits. */
+	if ((flags = fcntl(w->listen_fd, F_GETFL)) == -1 ||
+	    fcntl(w->listen_fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		log_warn("listening socket");
+		return -1;
+	}
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, &unblocked);
 	arena_init(&a, ARENA_MAX);
 	while (!serve_quit) {
-		idle_timer(w, 1);
-		if (FCGX_Accept_r(&f) < 0) {
-			idle_timer(w, 0);
+		if (next_request(w, &f, &unblocked) == -1) {
 			if (serve_quit)
 				continue;
-			if (errno == EINTR) {
+			if (errno == EINTR || errno == EAGAIN) {
 				after(w, &a);
 				continue;
 			}
@@ -217,7 +321,6 @@ serve(const struct worker *w)
 			rc = -1;
 			break;
 		}
-		idle_timer(w, 0);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		memset(&resp, 0, sizeof(resp));
 		status = req_init(&r, &a, f.envp);
@@ -242,13 +345,17 @@ serve(const struct worker *w)
 			    "Internal error");
 		resp.status = status;
 		write_resp(&f, &r, &resp);
-		finish(&f, drained);
+		/*
+		 * Counted and logged before the end of the answer goes out:
+		 * whoever has the answer finds its line in the log.
+		 */
 		us = elapsed_us(&t0);
 		metrics_request(r.route, r.method, resp.status, us);
-		if (resp.secret)
-			resp_wipe(&resp);
 		if (w->cfg == NULL || w->cfg->access_log)
 			access_log(&r, resp.status, us);
+		finish(&f, drained);
+		if (resp.secret)
+			resp_wipe(&resp);
 		json_object_put(resp.body);
 		if (w->set_reqid != NULL)
 			w->set_reqid(w->db, NULL);

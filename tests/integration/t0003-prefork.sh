@@ -58,6 +58,31 @@ common=$(printf '%s\n%s\n' "$old" "$new" | sort | uniq -d | wc -l)
 check "the reload replaced every worker" test "$common" = 0
 check "the new generation has 4 workers" test "$(echo "$new" | wc -l)" = 4
 
+# A web server slow to write its request (its first bytes 1.5 s after it
+# connects) is answered: libfcgi's accept waited for them with the idle
+# alarm armed, which closed the connection within a second.
+check "a request whose first bytes come 1.5 s late is answered" \
+    test "$(node "$top_srcdir/tests/integration/slowclient.js" "$TMP/app.sock" 1500 /api/health)" = 200
+# A connection that sends nothing while the workers are retired: the
+# worker that took it waits 2 s for its first bytes, closes it and
+# leaves; the others leave at once.
+node "$top_srcdir/tests/integration/slowclient.js" "$TMP/app.sock" 8000 /api/health >/dev/null &
+silent=$!
+sleep 0.5
+old=$(worker_pids)
+kill -HUP "$APP_PID"
+n=0
+while [ $n -lt 50 ]; do
+	sleep 0.1
+	n=$((n + 1))
+	[ -z "$(for p in $old; do kill -0 "$p" 2>/dev/null && echo "$p"; done)" ] && break
+done
+check "a reload while a connection sends nothing: every retired worker left ($((n * 100)) ms)" \
+    test -z "$(for p in $old; do kill -0 "$p" 2>/dev/null && echo "$p"; done)"
+kill "$silent" 2>/dev/null
+http GET /api/health
+expect_status 200 "health after that reload"
+
 kill -TERM "$APP_PID"
 n=0
 while kill -0 "$APP_PID" 2>/dev/null && [ $n -lt 100 ]; do
