@@ -65,22 +65,13 @@ db_cred_resolve(struct db *db, struct arena *a, const char *wf,
 enum db_rc
 db_cred_audit(struct db *db, const struct cred_audit *au)
 {
-	const char	*v[12];
+	const char	*v[12] = { au->execution_id, au->node_id,
+	    au->piece_name, au->keys, au->source, au->workflow_id,
+	    au->connection_id, au->external_id, au->owner, au->key_id,
+	    au->outcome, au->refresh_failure };
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	v[0] = au->execution_id;
-	v[1] = au->node_id;
-	v[2] = au->piece_name;
-	v[3] = au->keys;
-	v[4] = au->source;
-	v[5] = au->workflow_id;
-	v[6] = au->connection_id;
-	v[7] = au->external_id;
-	v[8] = au->owner;
-	v[9] = au->key_id;
-	v[10] = au->outcome;
-	v[11] = au->refresh_failure;
 	if ((rc = db_exec(db, &res, STMT_CRED_AUDIT, v)) == DB_OK)
 		PQclear(res);
 	return rc;
