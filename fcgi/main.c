@@ -242,7 +242,7 @@ static int
 spawn(int gi)
 {
 	size_t	i;
-	pid_t	pid;
+	pid_t	pid, master_pid = getpid();
 	int	k;
 
 	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
@@ -259,6 +259,9 @@ spawn(int gi)
 	case 0:
 #ifdef __linux__
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/* A master that died before the line above sent nothing. */
+		if (getppid() != master_pid)
+			_exit(0);
 #endif
 		for (k = 0; k < NGROUPS; k++)
 			if (k != gi && groups[k].fd != -1)
