@@ -11,7 +11,6 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,10 +45,10 @@ on_alarm(int sig)
 }
 
 /*
- * SIGTERM and SIGINT end the worker after the request in progress.
- * serve() lets them through only while it waits for a connection, which
- * they interrupt (no SA_RESTART), so an idle worker leaves at once.
- * SIGALRM only interrupts a wait on a kept connection (idle_timer()).
+ * SIGTERM and SIGINT end the worker after the request in progress; they
+ * interrupt accept() (no SA_RESTART), so an idle worker leaves at once.
+ * SIGALRM only interrupts an idle accept() (idle_timer()).  Neither is
+ * passed to libfcgi (FCGX_ShutdownPending()): see next_connection().
  */
 void
 serve_signals(void)
@@ -161,12 +160,11 @@ access_log(const struct req *r, int status, long us)
 }
 
 /*
- * Arms (on) or disarms the alarm that wakes a worker waiting for the next
- * request on a kept connection every IDLE_WAKE_S seconds, so that
- * w->after() runs while no request comes (next_connection()'s wait has
- * its own timeout): notifications are read as they arrive, not piled up,
- * and uses are written.  Armed only around that wait: no request's system
- * call is ever interrupted.
+ * Arms (on) or disarms the alarm that wakes a worker idle in accept()
+ * every IDLE_WAKE_S seconds, so that w->after() runs while no request
+ * comes: notifications are read as they arrive, not piled up, and uses
+ * are written.  Armed only around accept(): no request's system call is
+ * ever interrupted.
  */
 static void
 idle_timer(const struct worker *w, int on)
@@ -181,48 +179,59 @@ idle_timer(const struct worker *w, int on)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
+/* Milliseconds left until deadline (monotonic), at least 0. */
+static int
+ms_left(const struct timespec *deadline)
+{
+	struct timespec	now;
+	long long	ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
 /*
- * Waits up to IDLE_WAKE_S seconds for a connection on w->listen_fd (not
- * blocking) and accepts it; SIGTERM and SIGINT are let through (the mask
- * unblocked) during the wait only.  A connection once accepted is served
- * whatever signal comes next: libfcgi's own accept drops a connection
- * whose first bytes have not arrived when a signal interrupts its wait
- * for them, and, asked to shut down then, loops without end.  As libfcgi
- * does, a connection that sends nothing for FIRST_BYTES_MS is closed.
- * Returns the connection, or -1 with errno: EINTR (a signal), EAGAIN (no
- * connection: time to run w->after(), or another worker took it), else
- * accept's failure.
+ * Accepts the next connection on w->listen_fd, the idle alarm armed
+ * meanwhile, and waits up to FIRST_BYTES_MS for its first bytes, a
+ * signal resuming the wait: a connection once accepted is served.
+ * libfcgi's own accept closes a connection when a signal interrupts that
+ * wait (the idle alarm dropped a request whose web server was slow to
+ * write it), and, asked to shut down then, loops without end.  As
+ * libfcgi does, a connection that sends nothing in time is closed.
+ * Returns the connection, or -1 with errno: EINTR (a signal while idle),
+ * EAGAIN (the connection sent nothing or went away), else accept's.
  */
 static int
-next_connection(const struct worker *w, const sigset_t *unblocked)
+next_connection(const struct worker *w)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	struct pollfd		 pfd;
-	struct timespec		 idle = { IDLE_WAKE_S, 0 };
-	int			 fd, one = 1;
+	struct timespec		 deadline;
+	int			 fd, n, one = 1;
 
-	pfd.fd = w->listen_fd;
-	pfd.events = POLLIN;
-	switch (ppoll(&pfd, 1, &idle, unblocked)) {
-	case -1:
-		return -1;
-	case 0:
-		errno = EAGAIN;
-		return -1;
-	}
-	if ((fd = accept4(w->listen_fd, (struct sockaddr *)&ss, &len,
-	    SOCK_CLOEXEC)) == -1) {
-		if (errno == EWOULDBLOCK || errno == ECONNABORTED ||
-		    errno == EPROTO || errno == EINTR)
+	idle_timer(w, 1);
+	fd = accept4(w->listen_fd, (struct sockaddr *)&ss, &len,
+	    SOCK_CLOEXEC);
+	idle_timer(w, 0);
+	if (fd == -1) {
+		if (errno == ECONNABORTED || errno == EPROTO)
 			errno = EAGAIN;
 		return -1;
 	}
 	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += FIRST_BYTES_MS / 1000;
 	pfd.fd = fd;
-	if (poll(&pfd, 1, FIRST_BYTES_MS) != 1) {
+	pfd.events = POLLIN;
+	while ((n = poll(&pfd, 1, ms_left(&deadline))) == -1 &&
+	    errno == EINTR)
+		;
+	if (n != 1) {
 		close(fd);
 		errno = EAGAIN;
 		return -1;
@@ -233,25 +242,21 @@ next_connection(const struct worker *w, const sigset_t *unblocked)
 /*
  * The next request into f: read from a connection next_connection()
  * accepted or, when the last request kept its connection open, from that
- * one (a wait with the signals let through and the idle alarm armed, as
- * before any request).  Returns 0, or -1 with errno as next_connection().
+ * one (libfcgi waits for it, the idle alarm armed).  Returns 0, or -1
+ * with errno as next_connection().
  */
 static int
-next_request(const struct worker *w, FCGX_Request *f,
-    const sigset_t *unblocked)
+next_request(const struct worker *w, FCGX_Request *f)
 {
-	sigset_t	blocked;
-	int		fd, rc;
+	int	fd, rc;
 
 	if (f->ipcFd >= 0) {
 		idle_timer(w, 1);
-		sigprocmask(SIG_SETMASK, unblocked, &blocked);
 		rc = FCGX_Accept_r(f);
-		sigprocmask(SIG_SETMASK, &blocked, NULL);
 		idle_timer(w, 0);
 		return rc < 0 ? -1 : 0;
 	}
-	if ((fd = next_connection(w, unblocked)) == -1)
+	if ((fd = next_connection(w)) == -1)
 		return -1;
 	/*
 	 * libfcgi reads a connection it finds open; marked kept, it is not
@@ -260,8 +265,7 @@ next_request(const struct worker *w, FCGX_Request *f,
 	f->ipcFd = fd;
 	f->keepConnection = 1;
 	if (FCGX_Accept_r(f) < 0) {
-		if (errno == EWOULDBLOCK)
-			errno = EAGAIN;
+		errno = EAGAIN;
 		return -1;
 	}
 	return 0;
@@ -290,27 +294,16 @@ serve(const struct worker *w)
 	struct resp	 resp;
 	struct timespec	 t0;
 	long		 us;
-	sigset_t	 stop, unblocked;
-	int		 status, drained, flags, rc = 0;
+	int		 status, drained, rc = 0;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&f, w->listen_fd,
 	    FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_warnx("FCGX_Init failed");
 		return -1;
 	}
-	/* Workers share the socket: the one that finds it empty waits. */
-	if ((flags = fcntl(w->listen_fd, F_GETFL)) == -1 ||
-	    fcntl(w->listen_fd, F_SETFL, flags | O_NONBLOCK) == -1) {
-		log_warn("listening socket");
-		return -1;
-	}
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	sigprocmask(SIG_BLOCK, &stop, &unblocked);
 	arena_init(&a, ARENA_MAX);
 	while (!serve_quit) {
-		if (next_request(w, &f, &unblocked) == -1) {
+		if (next_request(w, &f) == -1) {
 			if (serve_quit)
 				continue;
 			if (errno == EINTR || errno == EAGAIN) {

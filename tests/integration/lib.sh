@@ -279,6 +279,22 @@ worker_pids() {
 	pgrep -P "$APP_PID" | sort
 }
 
+# reload_replaces TENTHS: SIGHUP to the master, then up to TENTHS tenths
+# of a second for none of its workers of before to be left; 0 when none
+# is, with the wait in RELOAD_MS.
+reload_replaces() {
+	_old=$(worker_pids)
+	kill -HUP "$APP_PID"
+	_n=0
+	while [ $_n -lt "$1" ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+		[ "$(printf '%s\n%s\n' "$_old" "$(worker_pids)" | sort | uniq -d | wc -l)" = 0 ] && break
+	done
+	RELOAD_MS=$((_n * 100))
+	[ "$(printf '%s\n%s\n' "$_old" "$(worker_pids)" | sort | uniq -d | wc -l)" = 0 ]
+}
+
 # nginx_start: nginx in front of the workers, on $TMP/http.sock and
 # 127.0.0.1:$HTTP_PORT.  NGINX_LIMIT_KEY may switch rate limiting off ("").
 # NGINX_MAIN_SERVERS and NGINX_OUTBOUND_SERVERS may replace app_start's

@@ -268,15 +268,7 @@ check "the workers reconnected" test "$(delta "$TMP/m2" "$TMP/m3" apconn_db_reco
 
 # A reload keeps the counters; so does a worker's death.
 old=$(worker_pids)
-kill -HUP "$APP_PID"
-n=0
-while [ $n -lt 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-	[ "$(printf '%s\n%s\n' "$old" "$(worker_pids)" | sort | uniq -d | wc -l)" = 0 ] && break
-done
-check "the reload replaced every process" \
-    test "$(printf '%s\n%s\n' "$old" "$(worker_pids)" | sort | uniq -d | wc -l)" = 0
+check "the reload replaced every process" reload_replaces 100
 scrape "$TMP/m4"
 check "counters only went up across the reload" rises "$TMP/m3" "$TMP/m4"
 check "... the replaced processes' process_* series are gone, the new ones there" \
