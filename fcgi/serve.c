@@ -179,19 +179,6 @@ idle_timer(const struct worker *w, int on)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-/* Milliseconds left until deadline (monotonic), at least 0. */
-static int
-ms_left(const struct timespec *deadline)
-{
-	struct timespec	now;
-	long long	ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (int)ms;
-}
-
 /*
  * Accepts the next connection on w->listen_fd, the idle alarm armed
  * meanwhile, and waits up to FIRST_BYTES_MS for its first bytes, a
@@ -209,7 +196,8 @@ next_connection(const struct worker *w)
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	struct pollfd		 pfd;
-	struct timespec		 deadline;
+	struct timespec		 accepted;
+	long			 left;
 	int			 fd, n, one = 1;
 
 	idle_timer(w, 1);
@@ -224,13 +212,13 @@ next_connection(const struct worker *w)
 	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += FIRST_BYTES_MS / 1000;
+	clock_gettime(CLOCK_MONOTONIC, &accepted);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	while ((n = poll(&pfd, 1, ms_left(&deadline))) == -1 &&
-	    errno == EINTR)
-		;
+	do {
+		left = FIRST_BYTES_MS - elapsed_us(&accepted) / 1000;
+		n = poll(&pfd, 1, left > 0 ? (int)left : 0);
+	} while (n == -1 && errno == EINTR);
 	if (n != 1) {
 		close(fd);
 		errno = EAGAIN;
