@@ -329,12 +329,31 @@ hex_decode(const char *s, unsigned char *out, size_t outsz, size_t *len)
 	return OPENSSL_hexstr2buf_ex(out, outsz, len, s, '\0') == 1 ? 0 : -1;
 }
 
+/* 1 when the len bytes at p hold no NUL and run from '{' to '}' (white
+ * space around them aside), else 0. */
+static int
+json_object_shaped(const unsigned char *p, size_t len)
+{
+	size_t	i = 0, j = len;
+
+	if (memchr(p, '\0', len) != NULL)
+		return 0;
+	while (i < j && strchr(" \t\r\n", p[i]) != NULL)
+		i++;
+	while (j > i && strchr(" \t\r\n", p[j - 1]) != NULL)
+		j--;
+	return j - i >= 2 && p[i] == '{' && p[j - 1] == '}';
+}
+
 /*
  * Opens a value exported from Activepieces: {iv, data} is AES-256-CBC
  * (16-byte IV), {iv, data, authTag} AES-256-GCM (12-byte IV, 16-byte tag,
  * as Activepieces writes it); all hex.
  * key32 is the 32 ASCII characters of AP_ENCRYPTION_KEY, used as bytes.
- * Returns 0 with *pt (plain_free() it), or -1.
+ * CBC carries no integrity: under a wrong key about one try in 256 still
+ * passes the padding check, so a CBC plaintext not shaped as the JSON
+ * object Activepieces stores ('{' to '}' around it, no NUL) counts as
+ * not opening.  Returns 0 with *pt (plain_free() it), or -1.
  */
 int
 unseal_activepieces(const char *key32, const char *iv_hex,
@@ -375,6 +394,8 @@ unseal_activepieces(const char *key32, const char *iv_hex,
 	    EVP_DecryptFinal_ex(ctx, out + n, &fin) != 1)
 		goto out;
 	out[n + fin] = '\0';
+	if (!gcm && !json_object_shaped(out, (size_t)(n + fin)))
+		goto out;
 	*pt = out;
 	*ptlen = (size_t)(n + fin);
 	out = NULL;

@@ -261,6 +261,57 @@ START_TEST(test_activepieces)
 END_TEST
 
 /*
+ * A CBC value under another key whose padding passes by chance (about one
+ * IV in 256; the loop finds one) does not open, and neither does a right
+ * key's plaintext that is not a JSON object.
+ */
+START_TEST(test_activepieces_wrong_key)
+{
+	const char	 key[] = "0123456789abcdef0123456789abcdef";
+	const char	 other[] = "fedcba9876543210fedcba9876543210";
+	const char	 text[] = "{\"type\":\"SECRET_TEXT\",\"secret_text\":\"y\"}";
+	unsigned char	 iv[16], ct[128], out[160], *pt;
+	char		 ivh[33], cth[257];
+	EVP_CIPHER_CTX	*ctx;
+	int		 n, fin, tries, lucky = 0;
+	size_t		 len;
+
+	ctx = EVP_CIPHER_CTX_new();
+	for (tries = 0; tries < 100000 && !lucky; tries++) {
+		RAND_bytes(iv, sizeof(iv));
+		EVP_EncryptInit_ex(ctx, EVP_aes_256_cbc(), NULL,
+		    (const unsigned char *)other, iv);
+		EVP_EncryptUpdate(ctx, ct, &n, (const unsigned char *)text,
+		    (int)strlen(text));
+		EVP_EncryptFinal_ex(ctx, ct + n, &fin);
+		len = (size_t)(n + fin);
+		EVP_DecryptInit_ex(ctx, EVP_aes_256_cbc(), NULL,
+		    (const unsigned char *)key, iv);
+		EVP_DecryptUpdate(ctx, out, &n, ct, (int)len);
+		lucky = EVP_DecryptFinal_ex(ctx, out + n, &fin) == 1;
+	}
+	ck_assert(lucky);
+	hex_encode(iv, 16, ivh);
+	hex_encode(ct, len, cth);
+	ck_assert_int_eq(unseal_activepieces(key, ivh, cth, NULL, &pt, &len),
+	    -1);
+	ck_assert_ptr_null(pt);
+
+	/* The right key, a plaintext that is not an object. */
+	RAND_bytes(iv, sizeof(iv));
+	EVP_EncryptInit_ex(ctx, EVP_aes_256_cbc(), NULL,
+	    (const unsigned char *)key, iv);
+	EVP_EncryptUpdate(ctx, ct, &n, (const unsigned char *)"[1,2]", 5);
+	EVP_EncryptFinal_ex(ctx, ct + n, &fin);
+	EVP_CIPHER_CTX_free(ctx);
+	hex_encode(iv, 16, ivh);
+	hex_encode(ct, (size_t)(n + fin), cth);
+	ck_assert_int_eq(unseal_activepieces(key, ivh, cth, NULL, &pt, &len),
+	    -1);
+}
+END_TEST
+
+/*
  * The original workflow builder's "iv:tag:ciphertext" (AES-256-GCM, a
  * 16-byte IV, no additional data), made by node's crypto as the original
  * makes it, and damaged copies of it.
@@ -358,6 +409,7 @@ main(void)
 	tcase_add_loop_test(tc, test_bad_rings, 0, NELEM(bad_rings));
 	tcase_add_test(tc, test_good_rings);
 	tcase_add_test(tc, test_activepieces);
+	tcase_add_test(tc, test_activepieces_wrong_key);
 	tcase_add_test(tc, test_workflow_builder);
 	tcase_add_loop_test(tc, test_b64_strict, 0, NELEM(b64cases));
 	suite_add_tcase(s, tc);
