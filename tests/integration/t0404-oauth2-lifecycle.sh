@@ -21,7 +21,7 @@ piece() {	# piece NAME TTL
 }
 piece lc 2
 piece lcsrv 2
-piece lcslow 4
+piece lcslow 10
 app_start 2 --outbound-workers 2
 nginx_start
 
@@ -112,12 +112,21 @@ as "$k" GET "/api/app-connections/$id_use"
 expect_json '.value | has("access_token") or has("refresh_token") or has("client_secret")' false \
     "the owner reads it back without secrets"
 
-# A provider that fails.  The slow piece's tokens live 4 s (due after 2).
+# A provider that fails.  The slow piece's tokens live 10 s (due after
+# 5), counted from t0, just after the token was obtained: the two uses
+# while it is due but valid have nearly 4 s, which a machine busy with
+# other work still leaves them.
+# sleep_until T0 S: sleeps until S seconds after T0 (date +%s.%N).
+sleep_until() {
+	sleep "$(awk -v t="$1" -v s="$2" -v n="$(date +%s.%N)" \
+	    'BEGIN { d = t + s - n; printf "%.2f", (d > 0 ? d : 0) }')"
+}
 as "$k" POST /api/app-connections '{"externalId":"slow","displayName":"slow","pieceName":"lcslow","type":"OAUTH2","value":{"type":"OAUTH2","code":"lc-code","client_id":"cid-lcslow","client_secret":"cs-lcslow","redirect_url":"https://x/cb"}}'
 id_slow=$(jq -r .id "$TMP/body")
+t0=$(date +%s.%N)
 resolve slow
 first=$TOKEN
-sleep 2.2
+sleep_until "$t0" 5.2
 curl -s "$F/lifecycle/mode?set=503" >/dev/null
 resolve slow
 expect_status 200 "a due token whose refresh fails (503) is handed out while still valid"
@@ -133,7 +142,7 @@ curl -s "$F/lifecycle/mode?set=hangup" >/dev/null
 resolve slow
 expect_status 200 "a provider that drops the connection: the same"
 check "... the stored token" test "$TOKEN" = "$first"
-sleep 2
+sleep_until "$t0" 10.2
 resolve slow
 expect_error 503 refresh_failed "once the stored token has expired, the executor is told to retry"
 check "... after Retry-After seconds" test "$(header Retry-After)" = 30
