@@ -22,6 +22,46 @@ log_init(const char *prog)
 	log_prog = prog;
 }
 
+/*
+ * Replaces in s (NUL-terminated) every byte that does not start a valid
+ * UTF-8 sequence (shortest form, no surrogate, at most U+10FFFF) with
+ * '?': a message cut at the buffer's end, or text from a peer, can end
+ * or hold half a character, and every log line is UTF-8 text.
+ */
+static void
+log_utf8_scrub(char *s)
+{
+	unsigned char	*p = (unsigned char *)s;
+	unsigned long	 cp, min;
+	size_t		 i, n;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0) {
+			n = 1; min = 0x80; cp = *p & 0x1f;
+		} else if ((*p & 0xf0) == 0xe0) {
+			n = 2; min = 0x800; cp = *p & 0x0f;
+		} else if ((*p & 0xf8) == 0xf0) {
+			n = 3; min = 0x10000; cp = *p & 0x07;
+		} else {
+			*p++ = '?';
+			continue;
+		}
+		/* A continuation byte is never NUL: the loop stops at the end. */
+		for (i = 1; i <= n && (p[i] & 0xc0) == 0x80; i++)
+			cp = cp << 6 | (p[i] & 0x3f);
+		if (i <= n || cp < min || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff)) {
+			*p++ = '?';
+			continue;
+		}
+		p += n + 1;
+	}
+}
+
 static void
 log_vwrite(const char *level, const char *fmt, va_list ap, int err)
 {
@@ -30,6 +70,7 @@ log_vwrite(const char *level, const char *fmt, va_list ap, int err)
 	struct tm	 tm;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_utf8_scrub(msg);
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);

@@ -4,7 +4,9 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -60,6 +62,53 @@ START_TEST(test_log_clean_zero)
 }
 END_TEST
 
+/*
+ * log_warnx() writes UTF-8 text: a character cut by the message buffer's
+ * end, and invalid sequences in the message, become '?'.
+ */
+static void
+warnx_line(char *out, size_t outsz, const char *arg)
+{
+	FILE	*f = tmpfile();
+	int	 saved = dup(STDERR_FILENO);
+	size_t	 n;
+
+	ck_assert_ptr_nonnull(f);
+	fflush(stderr);
+	dup2(fileno(f), STDERR_FILENO);
+	log_warnx("%s", arg);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(out, 1, outsz - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+START_TEST(test_log_utf8)
+{
+	char	msg[1100], line[2048], *p;
+
+	memset(msg, 'a', 1022);
+	strcpy(msg + 1022, "\xc3\xa9" "b");	/* U+00E9 across byte 1023 */
+	warnx_line(line, sizeof(line), msg);
+	ck_assert_uint_gt(strlen(line), 1024);
+	ck_assert_str_eq(line + strlen(line) - 3, "a?\n");
+	for (p = line; *p != '\0'; p++)
+		ck_assert_int_lt((unsigned char)*p, 0x80);
+
+	/* Valid 2-, 3- and 4-byte characters, then an overlong form, a
+	 * surrogate, a byte that starts nothing and a cut sequence. */
+	warnx_line(line, sizeof(line), "x \xc3\xa9 \xe2\x82\xac "
+	    "\xf0\x9f\x98\x80 \xc0\xaf \xed\xa0\x80 \xff \xe2\x82 y");
+	p = strstr(line, " warn x ");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p, " warn x \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 "
+	    "?? ??? ? ?? y\n");
+}
+END_TEST
+
 /* Every byte value, in a short buffer: always printable and terminated. */
 START_TEST(test_log_clean_bytes)
 {
@@ -86,6 +135,7 @@ log_suite(void)
 
 	tcase_add_loop_test(tc, test_log_clean, 0, NELEM(clean_cases));
 	tcase_add_test(tc, test_log_clean_zero);
+	tcase_add_test(tc, test_log_utf8);
 	tcase_add_loop_test(tc, test_log_clean_bytes, 0, 255);
 	suite_add_tcase(s, tc);
 	return s;
