@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "http.h"
+#include "utf8.h"
 
 struct jv {
 	const unsigned char	*p, *end;
@@ -93,37 +94,15 @@ hex4(struct jv *v, unsigned int *cp)
 	return 0;
 }
 
-/* One UTF-8 sequence at v->p: shortest form, no surrogates, <= U+10FFFF. */
+/* One UTF-8 sequence at v->p (utf8_seq()): -1 when there is none. */
 static int
 utf8(struct jv *v)
 {
-	const unsigned char	*p = v->p;
-	unsigned int		 cp;
-	int			 n, i;
+	size_t	n = utf8_seq(v->p, (size_t)(v->end - v->p));
 
-	if (*p < 0x80) {
-		v->p++;
-		return 0;
-	}
-	if (*p >= 0xc2 && *p <= 0xdf)
-		n = 1, cp = *p & 0x1f;
-	else if (*p >= 0xe0 && *p <= 0xef)
-		n = 2, cp = *p & 0x0f;
-	else if (*p >= 0xf0 && *p <= 0xf4)
-		n = 3, cp = *p & 0x07;
-	else
+	if (n == 0)
 		return -1;
-	if (v->end - p <= n)
-		return -1;
-	for (i = 1; i <= n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return -1;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return -1;
-	v->p += n + 1;
+	v->p += n;
 	return 0;
 }
 

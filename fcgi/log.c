@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "utf8.h"
 
 static const char	*log_prog = "apconn";
 
@@ -24,41 +25,21 @@ log_init(const char *prog)
 
 /*
  * Replaces in s (NUL-terminated) every byte that does not start a valid
- * UTF-8 sequence (shortest form, no surrogate, at most U+10FFFF) with
- * '?': a message cut at the buffer's end, or text from a peer, can end
- * or hold half a character, and every log line is UTF-8 text.
+ * UTF-8 sequence (utf8_seq()) with '?': a message cut at the buffer's
+ * end, or text from a peer, can end or hold half a character, and every
+ * log line is UTF-8 text.
  */
 static void
 log_utf8_scrub(char *s)
 {
-	unsigned char	*p = (unsigned char *)s;
-	unsigned long	 cp, min;
-	size_t		 i, n;
+	unsigned char	*p = (unsigned char *)s, *end = p + strlen(s);
+	size_t		 n;
 
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0) {
-			n = 1; min = 0x80; cp = *p & 0x1f;
-		} else if ((*p & 0xf0) == 0xe0) {
-			n = 2; min = 0x800; cp = *p & 0x0f;
-		} else if ((*p & 0xf8) == 0xf0) {
-			n = 3; min = 0x10000; cp = *p & 0x07;
-		} else {
+	while (p < end) {
+		if ((n = utf8_seq(p, (size_t)(end - p))) == 0)
 			*p++ = '?';
-			continue;
-		}
-		/* A continuation byte is never NUL: the loop stops at the end. */
-		for (i = 1; i <= n && (p[i] & 0xc0) == 0x80; i++)
-			cp = cp << 6 | (p[i] & 0x3f);
-		if (i <= n || cp < min || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff)) {
-			*p++ = '?';
-			continue;
-		}
-		p += n + 1;
+		else
+			p += n;
 	}
 }
 
